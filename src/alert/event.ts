@@ -1,0 +1,50 @@
+// The one model every source produces: a monitor's state change, a Kuma webhook, a Kuma Matrix message.
+
+/** Heartbeat status codes, as Uptime Kuma numbers them. */
+export const HEARTBEAT = { DOWN: 0, UP: 1, PENDING: 2, MAINTENANCE: 3 } as const;
+
+/** What an event says about its service. `test` is a test notification (Kuma's "Test" button, `vigie send-test`). */
+export type EventStatus = 'down' | 'up' | 'pending' | 'maintenance' | 'test';
+
+/** A Kuma-shaped JSON object (heartbeatJSON, monitorJSON): passed to templates as is. */
+export type KumaJSON = Record<string, unknown>;
+
+/** An alert on its way to the rooms; everything after the source only ever sees this. */
+export interface AlertEvent {
+  /** Where it came from: `monitor`, or `uptime-kuma:<source name>`. */
+  source: string;
+  status: EventStatus;
+  /** The service's name (Kuma's `name`). */
+  name: string;
+  /** Kuma's `hostnameOrURL`: URL for http-like monitors, host:port, hostname, or `Heartbeat` for push. */
+  hostnameOrURL: string;
+  /** Kuma's `msg`: the whole human line, e.g. `[Site] [🔴 Down] connect ECONNREFUSED`. */
+  msg: string;
+  /** When it happened (a real instant). */
+  time: Date;
+  /** Tags of the monitor, for routing. */
+  tags: string[];
+  /** Kuma's heartbeat object, or null for a test. */
+  heartbeatJSON: KumaJSON | null;
+  /** Kuma's monitor object, or null for a test. */
+  monitorJSON: KumaJSON | null;
+  /** Rooms (short names or ids) this event may go to; undefined means any route may take it. */
+  allowedRooms?: string[];
+}
+
+/** Kuma's label for a status, as its `status` template variable prints it. */
+export function kumaStatusLabel(status: EventStatus): string {
+  if (status === 'test') return '⚠️ Test';
+  return status === 'down' ? '🔴 Down' : '✅ Up';
+}
+
+/** The heartbeat code of a status (test has none: null). */
+export function heartbeatCode(status: EventStatus): number | null {
+  switch (status) {
+    case 'down': return HEARTBEAT.DOWN;
+    case 'up': return HEARTBEAT.UP;
+    case 'pending': return HEARTBEAT.PENDING;
+    case 'maintenance': return HEARTBEAT.MAINTENANCE;
+    case 'test': return null;
+  }
+}

@@ -1,0 +1,36 @@
+// The process logger: pino, JSON in production, readable in a terminal, secrets redacted by key name.
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** Keys whose values are never written, wherever they appear in a log object. */
+const REDACTED_KEYS = [
+  'accessToken', 'access_token', 'token', 'password', 'authorization', 'Authorization',
+  'ingestToken', 'recoveryKey', 'secret',
+];
+
+/** Options for the root logger. */
+export interface LoggerOptions {
+  /** pino level; default `info`. */
+  level?: string;
+  /** Human-readable output (pino-pretty); default: when stdout is a terminal. */
+  pretty?: boolean;
+  /** Where to write; default stdout. */
+  destination?: pino.DestinationStream;
+}
+
+/** Creates the root logger; components take `logger.child({ component: '…' })`. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const { level = 'info', pretty = process.stdout.isTTY === true, destination } = options;
+  const redact = { paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`]), censor: '[redacted]' };
+  if (destination) return pino({ level, redact }, destination);
+  if (pretty) {
+    return pino({ level, redact, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } });
+  }
+  return pino({ level, redact });
+}
+
+/** A logger that writes nothing, for tests and one-shot commands. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
