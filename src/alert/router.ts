@@ -1,0 +1,65 @@
+// Routing: which rooms an event goes to, and with which template. Pure, so it is tested as a table.
+import type { AlertEvent, EventStatus } from './event.js';
+
+/** What a route looks at; every listed criterion must hold (an absent one matches anything). */
+export interface RouteMatch {
+  tags?: string[];
+  status?: string[];
+  monitors?: string[];
+  sources?: string[];
+}
+
+/** One routing rule, as written in the config's `routes`. */
+export interface RouteRule {
+  rooms: string[];
+  template?: string;
+  match?: RouteMatch;
+  continue?: boolean;
+}
+
+/** Where one event goes: room short names and the template to render for them. */
+export interface RouteTarget {
+  rooms: string[];
+  template: string;
+}
+
+/** The template used when neither the route nor the source names one. */
+export const DEFAULT_TEMPLATE = 'default';
+
+/** The rules an event matches, first match wins unless that rule says `continue: true`. */
+export function route(event: AlertEvent, rules: readonly RouteRule[]): RouteTarget[] {
+  const targets: RouteTarget[] = [];
+  for (const rule of rules) {
+    if (!matches(event, rule.match)) continue;
+    const rooms = event.allowedRooms ? rule.rooms.filter((r) => event.allowedRooms!.includes(r)) : rule.rooms;
+    if (rooms.length > 0) targets.push({ rooms, template: rule.template ?? DEFAULT_TEMPLATE });
+    if (!rule.continue) break;
+  }
+  return dedupeRooms(targets);
+}
+
+function matches(event: AlertEvent, match: RouteMatch | undefined): boolean {
+  if (!match) return true;
+  if (match.status && !statusMatches(event.status, match.status)) return false;
+  if (match.tags && !match.tags.some((t) => event.tags.includes(t))) return false;
+  if (match.monitors && !match.monitors.includes(event.name)) return false;
+  if (match.sources && !match.sources.includes(event.source)) return false;
+  return true;
+}
+
+// A test notification exists to check the path to a room, so a status filter never hides it.
+function statusMatches(status: EventStatus, wanted: string[]): boolean {
+  return status === 'test' || wanted.includes(status);
+}
+
+// With `continue`, two rules may name the same room: it gets the first rule's message only.
+function dedupeRooms(targets: RouteTarget[]): RouteTarget[] {
+  const seen = new Set<string>();
+  const result: RouteTarget[] = [];
+  for (const t of targets) {
+    const rooms = t.rooms.filter((r) => !seen.has(r));
+    rooms.forEach((r) => seen.add(r));
+    if (rooms.length > 0) result.push({ ...t, rooms });
+  }
+  return result;
+}
