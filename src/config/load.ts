@@ -1,0 +1,143 @@
+// Loads vigie.yaml: YAML with line numbers, ${ENV} substitution, schema check, then templates and secrets from files.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { substituteEnv, type Substitutions } from './env.js';
+import { ConfigError, formatProblem } from './errors.js';
+import type { FileContext } from './files.js';
+import { describeValue, problemsFromIssue, valueAt, type Problem } from './issues.js';
+import { knownFieldsOf } from './known-fields.js';
+import { createLocator, formatPath, type Locator } from './locate.js';
+import { configSchema, type Config } from './schema.js';
+import { resolveSecrets } from './secrets.js';
+import { resolveTemplates } from './templates.js';
+
+/** Options of `loadConfig` and `parseConfig`. */
+export interface LoadOptions {
+  /** Variables for `${VAR}`; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A loaded configuration and where it came from. */
+export interface LoadedConfig {
+  config: Config;
+  /** Absolute path of the file. */
+  path: string;
+  /** Its folder, against which relative paths were resolved. */
+  dir: string;
+  /** Things worth telling the user that do not stop Vigie (`file:line: field: …`). */
+  warnings: string[];
+}
+
+/** Field names whose values are secrets: never shown in a message. */
+const SECRET_FIELDS = new Set(['accessToken', 'token', 'password']);
+
+/** Reads and loads a configuration file; every problem is a ConfigError naming file, line and field. */
+export async function loadConfig(path: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(resolve(path), 'utf8');
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    const reason = code === 'ENOENT' ? `there is no configuration file at ${resolve(path)}` : `cannot read ${resolve(path)}: ${String(code)}`;
+    throw new ConfigError(path, undefined, undefined,
+      `${reason}; give its path with --config, or start from a copy of vigie.example.yaml`, { cause: error });
+  }
+  return parseConfig(text, path, options);
+}
+
+/** Loads a configuration from its text; `path` names it in errors and anchors relative paths. */
+export async function parseConfig(text: string, path: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const absolute = resolve(path);
+  const dir = dirname(absolute);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, merge: true });
+  if (doc.errors.length > 0) throw ConfigError.combine(doc.errors.map((e) => syntaxError(path, e, text)));
+  const locate = createLocator(doc, lines);
+
+  const { substitutions, problems: envProblems } = substituteEnv(doc, options.env ?? process.env, lines);
+  if (envProblems.length > 0) {
+    throw ConfigError.combine(envProblems.map((p) => new ConfigError(path, p.line, formatPath(p.path), p.message)));
+  }
+  const raw = toPlainValue(doc, path);
+  const redact = secretRedactor(raw, locate, substitutions, options.env ?? process.env);
+  const blame = (fieldPath: PropertyKey[], message: string, cause?: unknown) =>
+    new ConfigError(path, locate(fieldPath).line, formatPath(fieldPath), redact(message), { cause });
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = schemaProblems(parsed.error.issues, raw);
+    throw ConfigError.combine(problems.map((p) => blame(p.path, renderProblem(p, raw, locate, substitutions))));
+  }
+
+  const warnings: string[] = [];
+  const ctx: FileContext = {
+    dir,
+    error: blame,
+    warn: (fieldPath, message) => warnings.push(formatProblem(path, locate(fieldPath).line, formatPath(fieldPath), redact(message))),
+  };
+  const withSecrets = await resolveSecrets(parsed.data, ctx);
+  const templates = await resolveTemplates(parsed.data.templates, ctx);
+  const store = { ...withSecrets.store, path: resolveStorePath(withSecrets.store.path, dir) };
+  return { config: { ...withSecrets, templates, store }, path: absolute, dir, warnings };
+}
+
+/** The document as plain values; yaml refuses alias bombs (an alias expanded too many times) here. */
+function toPlainValue(doc: Document, file: string): unknown {
+  try {
+    return (doc.toJS() as unknown) ?? {};
+  } catch (error) {
+    throw new ConfigError(file, undefined, undefined, `YAML error: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function syntaxError(file: string, error: Document['errors'][number], text: string): ConfigError {
+  // The context lines yaml appends may quote a secret, so only the position is kept.
+  const reason = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
+  const line = error.linePos?.[0].line;
+  const source = line === undefined ? '' : (text.split('\n')[line - 1] ?? '');
+  // `{` and `}` end a flow collection, so an unquoted ${VAR} inside one breaks the YAML.
+  const hint = /[{[].*\$\{/.test(source) ? ' (inside { } or [ ], quote values that use ${…}: "${VAR}")' : '';
+  return new ConfigError(file, line, undefined, `YAML syntax error: ${reason}${hint}`);
+}
+
+/** Problems from zod's issues; a "missing field" that an unknown field's suggestion explains is dropped. */
+function schemaProblems(issues: readonly Parameters<typeof problemsFromIssue>[0][], raw: unknown): Problem[] {
+  const knownFields = knownFieldsOf(configSchema);
+  const problems = issues.flatMap((issue) => problemsFromIssue(issue, raw, knownFields));
+  const explained = new Set(problems.flatMap((p) => (p.suggests ? [JSON.stringify(p.suggests)] : [])));
+  return problems.filter((p) => !(p.message === 'required field is missing' && explained.has(JSON.stringify(p.path))));
+}
+
+/** The problem's message with ", got <value>" when the value may be shown. */
+function renderProblem(problem: Problem, raw: unknown, locate: Locator, substitutions: Substitutions): string {
+  const last = problem.path[problem.path.length - 1];
+  if (!problem.showValue || SECRET_FIELDS.has(String(last))) return problem.message;
+  const { node } = locate(problem.path);
+  const variables = isScalar(node) ? substitutions.get(node) : undefined;
+  // A value that came from the environment may be a secret put in the wrong place: name its source instead.
+  if (variables) return `${problem.message}, got the value of ${variables.map((v) => `\${${v}}`).join(', ')}`;
+  return `${problem.message}, got ${describeValue(valueAt(raw, problem.path))}`;
+}
+
+/** Removes every secret written in the file (or substituted into a secret field) from a message, as a last guard. */
+function secretRedactor(raw: unknown, locate: Locator, substitutions: Substitutions, env: NodeJS.ProcessEnv) {
+  const secretPaths: PropertyKey[][] = [['matrix', 'accessToken']];
+  const sources = valueAt(raw, ['sources', 'uptimeKuma']);
+  if (Array.isArray(sources)) sources.forEach((_, i) => secretPaths.push(['sources', 'uptimeKuma', i, 'token']));
+  const secrets = new Set<string>();
+  for (const fieldPath of secretPaths) {
+    const value = valueAt(raw, fieldPath);
+    if (typeof value === 'string' && value.length >= 4) secrets.add(value);
+    const { node } = locate(fieldPath);
+    for (const name of (isScalar(node) ? substitutions.get(node) : undefined) ?? []) {
+      const secret = env[name];
+      if (secret !== undefined && secret.length >= 4) secrets.add(secret);
+    }
+  }
+  return (message: string): string => [...secrets].reduce((text, secret) => text.split(secret).join('[redacted]'), message);
+}
+
+function resolveStorePath(path: string, dir: string): string {
+  return path === ':memory:' ? path : resolve(dir, path);
+}

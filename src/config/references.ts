@@ -1,0 +1,65 @@
+// Checks across sections (routes name rooms and templates that exist, names are unique) and the default route.
+import type { z } from 'zod';
+import { didYouMean } from './suggest.js';
+
+/** The parts of the parsed config that refer to each other. */
+interface Referencing {
+  rooms: Record<string, string>;
+  templates: Record<string, unknown>;
+  routes?: { rooms: string[]; template: string; match?: { sources?: string[] | undefined } | undefined }[] | undefined;
+  monitors: { name: string }[];
+  sources: { uptimeKuma: { name: string; rooms?: string[] | undefined; template?: string | undefined }[] };
+}
+
+type Path = (string | number)[];
+
+/** Adds an issue for every reference to something that is not defined, and for every duplicate name. */
+export function checkReferences(config: Referencing, ctx: z.RefinementCtx): void {
+  const report = (path: Path, message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const roomNames = Object.keys(config.rooms);
+  const checkRooms = (rooms: string[] | undefined, path: Path) => {
+    rooms?.forEach((room, i) => {
+      if (Object.hasOwn(config.rooms, room)) return;
+      const known = roomNames.length === 0 ? 'no rooms are defined yet' : `rooms are: ${roomNames.join(', ')}`;
+      report([...path, i], `unknown room '${room}'${didYouMean(room, roomNames)} (${known}; add it under rooms:)`);
+    });
+  };
+  const checkTemplate = (template: string | undefined, path: Path) => {
+    if (template === undefined || template === 'default' || Object.hasOwn(config.templates, template)) return;
+    const names = [...Object.keys(config.templates), 'default'];
+    report(path, `unknown template '${template}'${didYouMean(template, names)} (templates are: ${names.join(', ')})`);
+  };
+  const kumaNames = config.sources.uptimeKuma.map((s) => s.name);
+  const sourceNames = ['monitor', ...kumaNames.map((name) => `uptime-kuma:${name}`)];
+  config.routes?.forEach((route, i) => {
+    checkRooms(route.rooms, ['routes', i, 'rooms']);
+    checkTemplate(route.template, ['routes', i, 'template']);
+    route.match?.sources?.forEach((source, j) => {
+      if (sourceNames.includes(source)) return;
+      report(['routes', i, 'match', 'sources', j],
+        `unknown source '${source}'${didYouMean(source, sourceNames)} (sources are: ${sourceNames.join(', ')})`);
+    });
+  });
+  config.sources.uptimeKuma.forEach((source, i) => {
+    checkRooms(source.rooms, ['sources', 'uptimeKuma', i, 'rooms']);
+    checkTemplate(source.template, ['sources', 'uptimeKuma', i, 'template']);
+  });
+  checkUnique(config.monitors.map((m) => m.name), ['monitors'], 'monitor', report);
+  checkUnique(kumaNames, ['sources', 'uptimeKuma'], 'source', report);
+}
+
+function checkUnique(names: string[], path: Path, what: string, report: (path: Path, message: string) => void): void {
+  const first = new Map<string, number>();
+  names.forEach((name, i) => {
+    const earlier = first.get(name);
+    if (earlier === undefined) first.set(name, i);
+    else report([...path, i, 'name'], `${what} name '${name}' is already used by ${what} #${earlier + 1}; names must be unique`);
+  });
+}
+
+/** Without a `routes` section, every alert goes to every room with the default template. */
+export function applyDefaultRoutes<T extends Referencing>(config: T): Omit<T, 'routes'> & { routes: NonNullable<T['routes']> } {
+  const rooms = Object.keys(config.rooms);
+  const fallback = rooms.length === 0 ? [] : [{ rooms, template: 'default', continue: false }];
+  return { ...config, routes: (config.routes ?? fallback) };
+}

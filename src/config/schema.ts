@@ -1,0 +1,132 @@
+// The configuration file's schema (zod): every field with its default and a one-line description.
+import { z } from 'zod';
+import { duration, isHomeserver, listenAddress, roomTarget, secret, secretFile, timeZoneField } from './fields.js';
+import { applyDefaultRoutes, checkReferences } from './references.js';
+
+/** Statuses a route can match (`certificate`: a TLS certificate about to expire). */
+export const ROUTE_STATUSES = ['down', 'up', 'pending', 'maintenance', 'test', 'certificate'] as const;
+
+/** Check types the monitor engine knows. */
+export const MONITOR_TYPES = ['http', 'tcp', 'dns', 'ping', 'push'] as const;
+
+const matrixSchema = z
+  .strictObject({
+    homeserver: z.string()
+      .refine(isHomeserver, {
+        message: 'expected a homeserver URL like "https://matrix.example.org" or a domain like "example.org"',
+        params: { showValue: true },
+      })
+      .describe('Homeserver base URL (https://matrix.example.org), or a bare domain found through .well-known'),
+    accessToken: secret('Access token of the bot account, usually ${VIGIE_MATRIX_TOKEN}; empty means not set'),
+    accessTokenFile: secretFile('File holding the access token (relative to this file); instead of accessToken'),
+    msgtype: z.enum(['m.text', 'm.notice']).default('m.text')
+      .describe('Message type of alerts: m.text notifies by default, m.notice does not'),
+    requestTimeout: duration().prefault('30s').describe('Time limit of one request to the homeserver'),
+    deviceName: z.string().min(1).default('Vigie').describe('Device name shown in the bot\'s sessions (vigie login)'),
+  })
+  .superRefine((matrix, ctx) => {
+    if (matrix.accessToken && matrix.accessTokenFile) {
+      ctx.addIssue({ code: 'custom', path: ['accessTokenFile'], message: 'set either accessToken or accessTokenFile, not both' });
+    }
+  })
+  .transform(({ accessToken, ...rest }) => ({ ...rest, accessToken: accessToken === '' ? undefined : accessToken }))
+  .describe('The Matrix homeserver and the bot account that posts alerts');
+
+const templateSchema = z.union([
+  z.string().describe('Liquid source'),
+  z.strictObject({ file: z.string().min(1).describe('Liquid file, relative to this file') }),
+], { error: 'expected Liquid source text, or { file: path }' });
+
+const matchSchema = z.strictObject({
+  tags: z.array(z.string()).optional().describe('Matches events of monitors with any of these tags'),
+  status: z.array(z.enum(ROUTE_STATUSES)).optional().describe('Matches events with any of these statuses'),
+  monitors: z.array(z.string()).optional().describe('Matches events of monitors with any of these names'),
+  sources: z.array(z.string()).optional().describe('Matches events from these sources: monitor, uptime-kuma:<name>'),
+}).describe('Conditions, all of which must hold; absent = every event');
+
+const routeSchema = z.strictObject({
+  rooms: z.array(z.string()).min(1, { message: 'needs at least one room' }).describe('Short names of the rooms (keys of rooms)'),
+  template: z.string().default('default').describe('Template name (a key of templates), or "default" for the built-in one'),
+  match: matchSchema.optional(),
+  continue: z.boolean().default(false).describe('Keep looking at the next routes after this one matched'),
+});
+
+const monitorSchema = z
+  .looseObject({
+    name: z.string().min(1).describe('Unique name of the service, as messages show it'),
+    type: z.enum(MONITOR_TYPES).describe('Check type: http, tcp, dns, ping or push'),
+    interval: duration().prefault('60s').describe('Time between checks'),
+    retryInterval: duration().optional().describe('Time between checks while retrying; default: interval'),
+    maxretries: z.int().nonnegative().default(0).describe('Failures tolerated (PENDING) before DOWN'),
+    resendInterval: z.int().nonnegative().default(0).describe('Re-send a DOWN alert every N down checks; 0: never'),
+    tags: z.array(z.string()).default([]).describe('Tags, for routes'),
+    upsideDown: z.boolean().default(false).describe('Invert the result: a reachable target is DOWN'),
+  })
+  // Object.assign rather than a spread keeps the type's index signature (the fields of each check type).
+  .transform((monitor) => Object.assign(monitor, { retryInterval: monitor.retryInterval ?? monitor.interval }))
+  .describe('A service Vigie checks itself; fields beyond these depend on type');
+
+const kumaSourceSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'expected letters, digits, _ or - (it is part of the ingest URL)' })
+      .describe('Name of the source, part of its ingest URL'),
+    token: secret('Secret in the ingest URL or bearer token, usually ${VIGIE_KUMA_TOKEN}; empty: the source is refused'),
+    tokenFile: secretFile('File holding the token (relative to this file); instead of token'),
+    rooms: z.array(z.string()).optional().describe('Rooms (short names) this source may post to; routes still apply'),
+    template: z.string().optional().describe('Template for this source\'s alerts, instead of the route\'s'),
+  })
+  .superRefine((source, ctx) => {
+    if (source.token === undefined && source.tokenFile === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['token'], message: 'a source needs token or tokenFile (its ingest secret)' });
+    } else if (source.token && source.tokenFile) {
+      ctx.addIssue({ code: 'custom', path: ['tokenFile'], message: 'set either token or tokenFile, not both' });
+    }
+  })
+  .transform(({ token, ...rest }) => ({ ...rest, token: token === '' ? undefined : token }));
+
+/** The whole configuration file, before `…File` fields are read (see load.ts). */
+export const configSchema = z
+  .strictObject({
+    timezone: timeZoneField,
+    matrix: matrixSchema,
+    rooms: z.record(z.string(), roomTarget()).default({})
+      .describe('Short names → room ids (!abc:example.org) or aliases (#ops:example.org)'),
+    templates: z.record(z.string(), templateSchema).default({})
+      .describe('Liquid templates by name: source text, or { file: path }; a template named default replaces the built-in one'),
+    routes: z.array(routeSchema).optional()
+      .describe('Which alerts go to which rooms, first match wins unless continue; absent: everything to every room'),
+    monitors: z.array(monitorSchema).default([]).describe('Services Vigie checks itself'),
+    sources: z.strictObject({
+      uptimeKuma: z.array(kumaSourceSchema).default([]).describe('Uptime Kuma instances posting to Vigie (webhook or Matrix notification)'),
+    }).prefault({}).describe('Alerts coming from elsewhere'),
+    store: z.strictObject({
+      path: z.string().min(1).default('./data/vigie.db').describe('SQLite file (relative to this file), created on first run'),
+    }).prefault({}).describe('Where Vigie keeps its state and outbox'),
+    server: z.strictObject({
+      listen: listenAddress().default('127.0.0.1:8080').describe('host:port of the HTTP server (ingest, /healthz, /metrics)'),
+    }).prefault({}).describe('The HTTP server'),
+    delivery: z.strictObject({
+      maxBackoff: duration().prefault('5m').describe('Longest wait between two attempts to send a message'),
+      parkedRetry: duration().prefault('5m').describe('Wait before retrying a message parked after a permanent error'),
+    }).prefault({}).describe('How messages reach the rooms'),
+    log: z.strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level'),
+    }).prefault({}).describe('Logging'),
+  })
+  .superRefine(checkReferences)
+  .transform(applyDefaultRoutes);
+
+/** The file as parsed: defaults applied, durations in ms, templates possibly still `{ file }`. */
+export type ParsedConfig = z.output<typeof configSchema>;
+
+/** The loaded configuration: templates are Liquid sources, secrets read from their files, paths absolute. */
+export type Config = Omit<ParsedConfig, 'templates'> & { templates: Record<string, string> };
+
+/** The `matrix` section. */
+export type MatrixConfig = Config['matrix'];
+/** One entry of `routes` (after defaults). */
+export type RouteConfig = Config['routes'][number];
+/** One entry of `monitors`: the common fields, plus the type's own (checked by the monitor engine). */
+export type MonitorConfig = Config['monitors'][number];
+/** One entry of `sources.uptimeKuma`; `token` is undefined when it was left empty (the source is refused). */
+export type UptimeKumaSourceConfig = Config['sources']['uptimeKuma'][number];

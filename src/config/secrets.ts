@@ -1,0 +1,56 @@
+// `…File` secrets: read beside the config, trimmed, never quoted in errors; and the token the daemon requires.
+import { ConfigError } from './errors.js';
+import { osReason, readReferencedFile, type FileContext } from './files.js';
+import type { LoadedConfig } from './load.js';
+import type { Config, ParsedConfig } from './schema.js';
+
+/** Reads one secret file: trimmed, one word, never quoted back (only its path and the OS reason are). */
+export async function readSecretFile(name: string, path: PropertyKey[], ctx: FileContext): Promise<string> {
+  let file;
+  try {
+    file = await readReferencedFile(name, ctx.dir);
+  } catch (error) {
+    throw ctx.error(path, `cannot read the secret file ${name}: ${osReason(error)}`, error);
+  }
+  const value = file.text.trim();
+  if (value === '') throw ctx.error(path, `the secret file ${name} (${file.path}) is empty; put the secret in it`);
+  if (/\s/.test(value)) {
+    throw ctx.error(path, `the secret file ${name} (${file.path}) holds more than one word; it must hold only the secret`);
+  }
+  if (file.worldReadable) {
+    ctx.warn(path, `the secret file ${name} can be read by every user of this machine; restrict it with chmod 600 ${file.path}`);
+  }
+  return value;
+}
+
+/** Fills `matrix.accessToken` and each Kuma source's `token` from their `…File` fields. */
+export async function resolveSecrets<T extends Pick<ParsedConfig, 'matrix' | 'sources'>>(config: T, ctx: FileContext): Promise<T> {
+  const matrix = { ...config.matrix };
+  if (matrix.accessTokenFile !== undefined) {
+    matrix.accessToken = await readSecretFile(matrix.accessTokenFile, ['matrix', 'accessTokenFile'], ctx);
+  }
+  const uptimeKuma = await Promise.all(
+    config.sources.uptimeKuma.map(async (source, i) => {
+      if (source.tokenFile !== undefined) {
+        return { ...source, token: await readSecretFile(source.tokenFile, ['sources', 'uptimeKuma', i, 'tokenFile'], ctx) };
+      }
+      if (source.token === undefined) {
+        ctx.warn(['sources', 'uptimeKuma', i, 'token'],
+          `source '${source.name}' has an empty token, so Vigie refuses its alerts; set its variable or use tokenFile`);
+      }
+      return source;
+    }),
+  );
+  return { ...config, matrix, sources: { ...config.sources, uptimeKuma } };
+}
+
+/** The bot's access token, or a ConfigError saying how to provide one (`vigie login` and `render` do without). */
+export function requireAccessToken(from: Pick<Config, 'matrix'> | Pick<LoadedConfig, 'config' | 'path'>, file?: string): string {
+  const config = 'config' in from ? from.config : from;
+  file ??= 'path' in from ? from.path : 'vigie.yaml';
+  const token = config.matrix.accessToken;
+  if (token !== undefined && token !== '') return token;
+  throw new ConfigError(file, undefined, 'matrix.accessToken',
+    'no Matrix access token: set matrix.accessTokenFile to a file holding it, or matrix.accessToken to ${VIGIE_MATRIX_TOKEN} ' +
+    'and export that variable (`vigie login` obtains a token)');
+}
