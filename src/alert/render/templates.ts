@@ -1,0 +1,112 @@
+// Alert templates: all parsed at start-up (a bad one stops the start), then rendered synchronously per event.
+import type { Liquid, Template } from 'liquidjs';
+import type { AlertEvent } from '../event.js';
+import { BUILTIN_TEMPLATES } from './builtin.js';
+import { CODE_FILTER, codeValueFilter, fillCodeValues, markCodeOutputs } from './code-spans.js';
+import { kumaContext } from './context.js';
+import { EVENT_TIME } from './date-filter.js';
+import { createEngine, DEFAULT_LIMITS, type TemplateLimits } from './engine.js';
+import { markdownEscape, markdownToHtml, usesMarkdown } from './markdown.js';
+import { shapeText, type RenderedMessage } from './message.js';
+
+/** A template that does not parse, or fails to render; names the template so a person can find it. */
+export class TemplateError extends Error {
+  override readonly name = 'TemplateError';
+  constructor(
+    /** The template's name (its key under `templates:`, or a built-in's). */
+    readonly template: string,
+    /** What is wrong, with LiquidJS's line and column when it gave them. */
+    readonly detail: string,
+  ) {
+    super(`template "${template}": ${detail}`);
+  }
+}
+
+/** Options of compileTemplates. */
+export interface CompileOptions {
+  /** IANA zone (e.g. Europe/Paris) in which times are shown; `{{ "now" | date: … }}` uses it. */
+  timezone: string;
+  /** Resource limits per render; defaults are generous for alert-sized templates. */
+  limits?: Partial<TemplateLimits>;
+}
+
+/** The compiled templates, by name. */
+export interface TemplateSet {
+  /** Names of all templates, built-ins included. */
+  readonly names: readonly string[];
+  /** Whether a template of that name exists (for config checks of routes). */
+  has(name: string): boolean;
+  /** Renders an event; throws TemplateError for an unknown name or a render failure (limit exceeded…). */
+  render(name: string, event: AlertEvent): RenderedMessage;
+}
+
+/** One template, parsed for plain text and, when it is Markdown, parsed again with Markdown-escaped outputs. */
+interface Compiled {
+  plain: Template[];
+  markdown?: Template[];
+  /** Whether some outputs sit in code spans, whose values are put back into the HTML after markdown-it. */
+  hasCode?: boolean;
+}
+
+const FILE_TAG = /tag "?(include|render|layout)"? not found/;
+
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (FILE_TAG.test(message)) return `${message}: templates cannot read files, put the whole template in the config`;
+  return message;
+}
+
+function parse(engine: Liquid, name: string, source: string, parseLimit: number): Template[] {
+  if (source.length > parseLimit) {
+    throw new TemplateError(name, `is ${source.length} characters long, more than the limit of ${parseLimit}: shorten it`);
+  }
+  try {
+    return engine.parse(source);
+  } catch (error) {
+    throw new TemplateError(name, `${describe(error)} (fix it under templates: in the config)`);
+  }
+}
+
+/** Parses every template (config ones replace built-ins of the same name); throws TemplateError on the first bad one. */
+export function compileTemplates(templates: Record<string, string>, options: CompileOptions): TemplateSet {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const plainEngine = createEngine({ timezone: options.timezone, limits });
+  const markdownEngine = createEngine({
+    timezone: options.timezone, limits, outputEscape: markdownEscape, filters: { [CODE_FILTER]: codeValueFilter },
+  });
+  const compiled = new Map<string, Compiled>();
+  for (const [name, source] of Object.entries({ ...BUILTIN_TEMPLATES, ...templates })) {
+    const plain = parse(plainEngine, name, source, limits.parseLimit);
+    if (!usesMarkdown(source)) {
+      compiled.set(name, { plain });
+      continue;
+    }
+    const marked = markCodeOutputs(source);
+    compiled.set(name, { plain, markdown: parse(markdownEngine, name, marked, Infinity), hasCode: marked !== source });
+  }
+
+  function renderWith(engine: Liquid, name: string, templates: Template[], scope: object): string {
+    try {
+      return shapeText(String(engine.renderSync(templates, scope)));
+    } catch (error) {
+      throw new TemplateError(name, `render failed: ${describe(error)}`);
+    }
+  }
+
+  return {
+    names: [...compiled.keys()],
+    has: (name) => compiled.has(name),
+    render(name, event) {
+      const template = compiled.get(name);
+      if (!template) {
+        throw new TemplateError(name, `no such template (known: ${[...compiled.keys()].join(', ')}); add it under templates: in the config`);
+      }
+      const scope: Record<string | symbol, unknown> = kumaContext(event);
+      scope[EVENT_TIME] = event.time;
+      const body = renderWith(plainEngine, name, template.plain, scope);
+      if (!template.markdown) return { body };
+      const html = markdownToHtml(renderWith(markdownEngine, name, template.markdown, scope));
+      return { body, html: template.hasCode ? fillCodeValues(html, scope) : html };
+    },
+  };
+}
