@@ -1,0 +1,126 @@
+// `vigie login`: finds the homeserver, logs the bot in with m.login.password, and stores the access token.
+import { discoverHomeserver, DiscoveryError } from '../matrix/discovery.js';
+import { MatrixClient } from '../matrix/client.js';
+import { MatrixError, MatrixNetworkError } from '../matrix/errors.js';
+import { CliError } from './errors.js';
+import { ask, readFirstLine, type CliIO } from './io.js';
+import { writeSecretFile } from './secret-file.js';
+import { readFileSync } from 'node:fs';
+
+/** Options of `vigie login`; whatever is missing is asked for when a person is at the terminal. */
+export interface LoginOptions {
+  homeserver?: string;
+  user?: string;
+  /** A file holding the password (first line). */
+  passwordFile?: string;
+  /** Read the password from the first line of standard input. */
+  passwordStdin?: boolean;
+  /** The device's display name, shown in the bot's sessions list. Default "Vigie". */
+  deviceName?: string;
+  /** Where to write the token (mode 0600). */
+  tokenFile?: string;
+  /** Print the token on standard output instead of writing it. */
+  print?: boolean;
+}
+
+/** Runs the login; returns the exit code. */
+export async function loginCommand(options: LoginOptions, io: CliIO): Promise<number> {
+  if (!options.tokenFile && !options.print) {
+    throw new CliError('say where the token goes: --token-file ./secrets/matrix-token (written with mode 0600), or --print to show it');
+  }
+  const input = options.homeserver ?? io.env.VIGIE_HOMESERVER ?? (await prompt(io, 'Homeserver (URL or domain): '));
+  const user = options.user ?? io.env.VIGIE_USER ?? (await prompt(io, 'Bot user name (e.g. bot-kuma): '));
+  const password = await readPassword(options, io);
+
+  const found = await discover(input);
+  io.err(`Homeserver: ${found.baseUrl} (${describeHow(found.how, input)})`);
+
+  const client = new MatrixClient({ baseUrl: found.baseUrl });
+  const session = await login(client, user, password, options.deviceName ?? 'Vigie');
+  io.err(`Logged in as ${session.userId}, device ${session.deviceId}.`);
+
+  if (options.print) {
+    io.out(session.accessToken);
+  } else if (options.tokenFile) {
+    writeSecretFile(options.tokenFile, session.accessToken);
+    io.err(`Access token written to ${options.tokenFile} (mode 0600). The password was not stored.`);
+  }
+  io.err('');
+  io.err('In vigie.yaml:');
+  io.err('  matrix:');
+  io.err(`    homeserver: ${found.baseUrl}`);
+  io.err(`    accessTokenFile: ${options.tokenFile ?? './secrets/matrix-token'}`);
+  io.err('Then run `vigie doctor` to check the rooms.');
+  return 0;
+}
+
+async function prompt(io: CliIO, question: string): Promise<string> {
+  if (!io.interactive) throw new CliError(`missing value for "${question.replace(/[:(].*$/, '').trim()}": pass it as an option (see vigie login --help)`);
+  const value = await ask(io, question);
+  if (!value) throw new CliError('no value given');
+  return value;
+}
+
+async function readPassword(options: LoginOptions, io: CliIO): Promise<string> {
+  let password: string | undefined;
+  if (options.passwordFile) password = readPasswordFile(options.passwordFile);
+  else if (options.passwordStdin) password = await readFirstLine(io.stdin);
+  else if (io.env.VIGIE_PASSWORD) password = io.env.VIGIE_PASSWORD;
+  else if (io.interactive) password = await ask(io, 'Password (not shown, never stored): ', { secret: true });
+  if (!password) {
+    throw new CliError('no password: type it at the prompt, or use --password-file, --password-stdin or VIGIE_PASSWORD (it is never stored)');
+  }
+  return password;
+}
+
+function readPasswordFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').split(/\r?\n/)[0] ?? '';
+  } catch (error) {
+    throw new CliError(`cannot read the password file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+async function discover(input: string): ReturnType<typeof discoverHomeserver> {
+  try {
+    return await discoverHomeserver(input);
+  } catch (error) {
+    if (error instanceof DiscoveryError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function describeHow(how: string, input: string): string {
+  switch (how) {
+    case 'well-known': return `found through ${input}'s .well-known/matrix/client`;
+    case 'web-client': return `${input} is a web client; this is the homeserver it uses`;
+    case 'guess': return `found near ${input}`;
+    default: return 'answers as a Matrix homeserver';
+  }
+}
+
+// Synapse limits logins (burst 3); one wait for the time it asks is kinder than failing.
+async function login(client: MatrixClient, user: string, password: string, deviceName: string) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client.login({ user, password, deviceName });
+    } catch (error) {
+      if (error instanceof MatrixError && error.isRateLimit && attempt === 0) {
+        await new Promise((r) => setTimeout(r, error.retryAfterMs ?? 5000));
+        continue;
+      }
+      throw explainLoginError(error, user, client.baseUrl);
+    }
+  }
+}
+
+function explainLoginError(error: unknown, user: string, baseUrl: string): Error {
+  if (error instanceof MatrixError) {
+    if (error.errcode === 'M_FORBIDDEN') return new CliError(`${baseUrl} refused the user name or password for "${user}" (M_FORBIDDEN). Check both; the user name is the bot's, e.g. bot-kuma or @bot-kuma:example.org`);
+    if (error.errcode === 'M_USER_DEACTIVATED') return new CliError(`the account "${user}" is deactivated on ${baseUrl}`);
+    if (error.isRateLimit) return new CliError(`${baseUrl} limits logins; try again in ${Math.ceil((error.retryAfterMs ?? 5000) / 1000)} s`);
+    return new CliError(`login failed at ${baseUrl}: ${error.errcode} ${error.message}`);
+  }
+  if (error instanceof MatrixNetworkError) return new CliError(`cannot reach ${baseUrl}: ${error.message}`);
+  return error instanceof Error ? error : new Error(String(error));
+}

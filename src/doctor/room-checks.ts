@@ -1,0 +1,78 @@
+// Doctor's checks of one room: it resolves, the bot is in it, may post, and whether it is encrypted.
+import type { MatrixClient } from '../matrix/client.js';
+import { MatrixError } from '../matrix/errors.js';
+import { sendPermission, type PowerLevels } from '../matrix/power-levels.js';
+import type { Finding } from './report.js';
+
+/** What doctor knows of the bot when it checks rooms. */
+export interface BotContext {
+  client: MatrixClient;
+  userId: string;
+  joined: ReadonlySet<string>;
+  invited: ReadonlySet<string>;
+  /** Accept invites (`--fix`). */
+  fix: boolean;
+}
+
+/** Checks one configured room; returns its findings in order. */
+export async function checkRoom(name: string, ref: string, bot: BotContext): Promise<Finding[]> {
+  const label = ref === name ? ref : `room "${name}" (${ref})`;
+  const findings: Finding[] = [];
+  let roomId = ref;
+  if (ref.startsWith('#')) {
+    try {
+      roomId = (await bot.client.resolveAlias(ref)).roomId;
+      findings.push({ verdict: 'ok', text: `${label}: alias resolves to ${roomId}` });
+    } catch (error) {
+      findings.push({ verdict: 'fail', text: `${label}: the alias does not resolve (${describe(error)})`, fix: 'check the alias in Element (Room settings > General > Published addresses), or use the room id from Room settings > Advanced' });
+      return findings;
+    }
+  }
+  const membership = await ensureMembership(label, roomId, bot);
+  findings.push(membership.finding);
+  if (!membership.joined) return findings;
+  findings.push(...(await checkPowerAndEncryption(label, roomId, bot)));
+  return findings;
+}
+
+async function ensureMembership(label: string, roomId: string, bot: BotContext): Promise<{ joined: boolean; finding: Finding }> {
+  if (bot.joined.has(roomId)) return { joined: true, finding: { verdict: 'ok', text: `${label}: ${bot.userId} is a member` } };
+  if (bot.invited.has(roomId)) {
+    if (!bot.fix) return { joined: false, finding: { verdict: 'fail', text: `${label}: ${bot.userId} is invited but has not joined`, fix: 'run `vigie doctor --fix` to accept the invite' } };
+    try {
+      await bot.client.joinRoom(roomId);
+      return { joined: true, finding: { verdict: 'ok', text: `${label}: invite accepted, ${bot.userId} joined` } };
+    } catch (error) {
+      return { joined: false, finding: { verdict: 'fail', text: `${label}: could not accept the invite (${describe(error)})`, fix: 'invite the bot again from the room' } };
+    }
+  }
+  return {
+    joined: false,
+    finding: { verdict: 'fail', text: `${label}: ${bot.userId} is not in the room`, fix: `invite ${bot.userId} (in Element: Room info > People > Invite), then run \`vigie doctor --fix\`` },
+  };
+}
+
+async function checkPowerAndEncryption(label: string, roomId: string, bot: BotContext): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  try {
+    const levels = await bot.client.getStateEvent<PowerLevels>(roomId, 'm.room.power_levels');
+    const perm = sendPermission(levels, bot.userId, 'm.room.message');
+    findings.push(perm.allowed
+      ? { verdict: 'ok', text: `${label}: the bot may send messages (level ${perm.userLevel} ≥ ${perm.requiredLevel})` }
+      : { verdict: 'fail', text: `${label}: the bot may not send messages (its level ${perm.userLevel} < ${perm.requiredLevel} needed)`, fix: `raise ${bot.userId} to ${perm.requiredLevel} or lower "Send messages" (Element: Room settings > Roles & Permissions)` });
+    const encryption = await bot.client.getStateEvent<{ algorithm?: string }>(roomId, 'm.room.encryption');
+    if (encryption) {
+      findings.push({ verdict: 'warn', text: `${label}: the room is end-to-end encrypted (${encryption.algorithm ?? 'unknown algorithm'}); this Vigie sends plain messages, which Element shows as "not encrypted"`, fix: 'use an unencrypted room for alerts until Vigie supports encryption' });
+    } else {
+      findings.push({ verdict: 'ok', text: `${label}: not encrypted` });
+    }
+  } catch (error) {
+    findings.push({ verdict: 'fail', text: `${label}: cannot read the room's state (${describe(error)})` });
+  }
+  return findings;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof MatrixError) return `${error.errcode}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}

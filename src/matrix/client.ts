@@ -1,0 +1,217 @@
+// A small typed client over the Matrix client-server API (v3 paths): login, rooms, state, and sending events.
+import type { Dispatcher } from 'undici';
+import { jsonOrThrow, type AnswerContext } from './answer.js';
+import { MatrixError } from './errors.js';
+import { sendHttp } from './http.js';
+
+/** Default time allowed for one call, headers and body. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** A /sync filter that keeps the answer tiny: we only want the keys of `rooms.invite`. */
+const INVITES_FILTER = JSON.stringify({
+  presence: { not_types: ['*'] },
+  account_data: { not_types: ['*'] },
+  room: {
+    timeline: { limit: 1 },
+    state: { lazy_load_members: true },
+    ephemeral: { not_types: ['*'] },
+    account_data: { not_types: ['*'] },
+  },
+});
+
+/** How to reach a homeserver. */
+export interface MatrixClientOptions {
+  /** The homeserver's base URL, e.g. `https://matrix.example.org` (see discoverHomeserver for a bare domain). */
+  baseUrl: string;
+  /** The bot's access token; needed by every call except versions() and login(). */
+  accessToken?: string;
+  /** Time allowed for each call, in milliseconds; default 30 000. */
+  timeoutMs?: number;
+  /** An undici dispatcher (connection pool, proxy, mock); default undici's global one. */
+  dispatcher?: Dispatcher;
+}
+
+/** What a successful password login gives. */
+export interface LoginResult {
+  accessToken: string;
+  userId: string;
+  deviceId: string;
+  /** The base URL the server advertises in its login answer (`well_known`), if any. */
+  wellKnownBaseUrl?: string;
+}
+
+interface CallOptions {
+  what: string;
+  body?: object;
+  query?: Record<string, string>;
+  auth?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Typed calls to one homeserver; every failure is a MatrixError (with errcode) or a MatrixNetworkError. */
+export class MatrixClient {
+  /** The base URL, without a trailing slash. */
+  readonly baseUrl: string;
+  readonly #token: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #dispatcher: Dispatcher | undefined;
+  readonly #host: string;
+
+  constructor(options: MatrixClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.baseUrl);
+    } catch {
+      throw new TypeError(`invalid homeserver URL "${options.baseUrl}": expected something like https://matrix.example.org`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new TypeError(`invalid homeserver URL "${options.baseUrl}": only http and https are supported`);
+    }
+    this.baseUrl = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+    this.#host = url.host;
+    this.#token = options.accessToken;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#dispatcher = options.dispatcher;
+  }
+
+  /** The spec versions the server supports (`GET /_matrix/client/versions`, no auth). */
+  async versions(): Promise<{ versions: string[]; unstable_features?: Record<string, boolean> }> {
+    const body = await this.#call('GET', '/_matrix/client/versions', { what: 'asking which Matrix versions the server speaks', auth: false });
+    const versions = body.versions;
+    if (!Array.isArray(versions) || !versions.every((v) => typeof v === 'string')) {
+      throw this.#malformed('asking which Matrix versions the server speaks', 'versions');
+    }
+    const unstable = body.unstable_features;
+    return typeof unstable === 'object' && unstable !== null
+      ? { versions, unstable_features: unstable as Record<string, boolean> }
+      : { versions };
+  }
+
+  /** Logs in with `m.login.password`; `user` is a localpart or a full user id. */
+  async login(params: { user: string; password: string; deviceName?: string; deviceId?: string }): Promise<LoginResult> {
+    const what = `logging in as ${params.user}`;
+    const body: Record<string, unknown> = {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: params.user },
+      password: params.password,
+    };
+    if (params.deviceName !== undefined) body.initial_device_display_name = params.deviceName;
+    if (params.deviceId !== undefined) body.device_id = params.deviceId;
+    const res = await this.#call('POST', this.#v3('login'), { what, body, auth: false }, [params.password]);
+    const { access_token: accessToken, user_id: userId, device_id: deviceId } = res;
+    if (typeof accessToken !== 'string' || typeof userId !== 'string' || typeof deviceId !== 'string') {
+      throw this.#malformed(what, 'access_token, user_id and device_id');
+    }
+    const result: LoginResult = { accessToken, userId, deviceId };
+    const baseUrl = wellKnownBaseUrl(res.well_known);
+    if (baseUrl !== undefined) result.wellKnownBaseUrl = baseUrl;
+    return result;
+  }
+
+  /** Who the access token belongs to. */
+  async whoami(): Promise<{ userId: string; deviceId?: string }> {
+    const what = 'checking the access token (whoami)';
+    const res = await this.#call('GET', this.#v3('account', 'whoami'), { what });
+    if (typeof res.user_id !== 'string') throw this.#malformed(what, 'user_id');
+    return typeof res.device_id === 'string' ? { userId: res.user_id, deviceId: res.device_id } : { userId: res.user_id };
+  }
+
+  /** The room id behind an alias such as `#ops:example.org`. */
+  async resolveAlias(alias: string): Promise<{ roomId: string; servers: string[] }> {
+    const what = `resolving the room alias ${alias}`;
+    const res = await this.#call('GET', this.#v3('directory', 'room', alias), { what });
+    if (typeof res.room_id !== 'string') throw this.#malformed(what, 'room_id');
+    const servers = Array.isArray(res.servers) ? res.servers.filter((s): s is string => typeof s === 'string') : [];
+    return { roomId: res.room_id, servers };
+  }
+
+  /** Joins a room by id or alias (accepting an invite is a join too). */
+  async joinRoom(roomIdOrAlias: string): Promise<{ roomId: string }> {
+    const what = `joining ${roomIdOrAlias}`;
+    const res = await this.#call('POST', this.#v3('join', roomIdOrAlias), { what, body: {} });
+    if (typeof res.room_id !== 'string') throw this.#malformed(what, 'room_id');
+    return { roomId: res.room_id };
+  }
+
+  /** The rooms the account has joined. */
+  async joinedRooms(): Promise<string[]> {
+    const what = 'listing joined rooms';
+    const res = await this.#call('GET', this.#v3('joined_rooms'), { what });
+    if (!Array.isArray(res.joined_rooms)) throw this.#malformed(what, 'joined_rooms');
+    return res.joined_rooms.filter((r): r is string => typeof r === 'string');
+  }
+
+  /** The rooms the account is invited to, from one small /sync. */
+  async invitedRooms(): Promise<string[]> {
+    const what = 'looking for room invites (sync)';
+    const res = await this.#call('GET', this.#v3('sync'), { what, query: { filter: INVITES_FILTER, timeout: '0' } });
+    const rooms = res.rooms as { invite?: unknown } | undefined;
+    const invite = rooms?.invite;
+    return typeof invite === 'object' && invite !== null ? Object.keys(invite) : [];
+  }
+
+  /** The content of a state event, or null when the room has none of that type and key (404 M_NOT_FOUND). */
+  async getStateEvent<T = Record<string, unknown>>(roomId: string, type: string, stateKey = ''): Promise<T | null> {
+    const what = `reading ${type} in ${roomId}`;
+    try {
+      return await this.#call('GET', this.#v3('rooms', roomId, 'state', type, stateKey), { what }) as T;
+    } catch (err) {
+      if (err instanceof MatrixError && err.status === 404 && err.errcode === 'M_NOT_FOUND') return null;
+      throw err;
+    }
+  }
+
+  /** Sends a room event; the same txnId from the same device always gives the same event, sent once. */
+  async sendEvent(roomId: string, type: string, txnId: string, content: object, signal?: AbortSignal): Promise<{ eventId: string }> {
+    const what = `sending ${type} to ${roomId}`;
+    const res = await this.#call('PUT', this.#v3('rooms', roomId, 'send', type, txnId), { what, body: content, signal });
+    if (typeof res.event_id !== 'string') throw this.#malformed(what, 'event_id');
+    return { eventId: res.event_id };
+  }
+
+  /**
+   * Synapse's per-user rate-limit override (admin API), or null when none is set. Non-admins get 403 M_FORBIDDEN,
+   * other servers usually 404 M_UNRECOGNIZED. `messages_per_second: 0` means the user is not limited.
+   */
+  async getRateLimitOverride(userId: string): Promise<{ messages_per_second: number; burst_count: number } | null> {
+    const what = `reading the rate-limit override of ${userId}`;
+    const res = await this.#call('GET', `/_synapse/admin/v1/users/${encodeURIComponent(userId)}/override_ratelimit`, { what });
+    if (typeof res.messages_per_second !== 'number') return null;
+    return { messages_per_second: res.messages_per_second, burst_count: typeof res.burst_count === 'number' ? res.burst_count : 0 };
+  }
+
+  /** A v3 client path, every segment encoded (room ids, aliases, txnIds may hold `#`, `:`, `/`). */
+  #v3(...segments: string[]): string {
+    return `/_matrix/client/v3/${segments.map(encodeURIComponent).join('/')}`;
+  }
+
+  async #call(method: Dispatcher.HttpMethod, path: string, opts: CallOptions, extraSecrets: string[] = []): Promise<Record<string, unknown>> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
+    const headers: Record<string, string> = {};
+    if (opts.auth !== false) {
+      if (this.#token === undefined) {
+        throw new MatrixError('M_MISSING_TOKEN', 401, `${opts.what}: no access token configured; log in first or set matrix.accessToken`);
+      }
+      headers.authorization = `Bearer ${this.#token}`;
+    }
+    const ctx: AnswerContext = { what: opts.what, host: this.#host, secrets: [...(this.#token ? [this.#token] : []), ...extraSecrets] };
+    const answer = await sendHttp({
+      method, url, headers, timeoutMs: this.#timeoutMs, signal: opts.signal, dispatcher: this.#dispatcher,
+      json: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+    return jsonOrThrow(answer, ctx);
+  }
+
+  #malformed(what: string, fields: string): MatrixError {
+    return new MatrixError('M_UNKNOWN', 200, `${what}: ${this.#host} answered without ${fields}; is this a Matrix homeserver?`);
+  }
+}
+
+function wellKnownBaseUrl(wellKnown: unknown): string | undefined {
+  if (typeof wellKnown !== 'object' || wellKnown === null) return undefined;
+  const hs = (wellKnown as Record<string, unknown>)['m.homeserver'];
+  if (typeof hs !== 'object' || hs === null) return undefined;
+  const base = (hs as Record<string, unknown>).base_url;
+  return typeof base === 'string' ? base : undefined;
+}

@@ -1,0 +1,59 @@
+// One HTTP exchange: how failures without an answer are described, and durations as people read them.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { MatrixNetworkError } from './errors.js';
+import { describeCause, formatDuration, sendHttp } from './http.js';
+
+describe('formatDuration', () => {
+  it.each([[30_000, '30s'], [1500, '1.5s'], [250, '250ms'], [4423, '4.4s']])('%d ms → %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('describeCause', () => {
+  it('names each failed address once when happy eyeballs tried several', () => {
+    const refused = (addr: string) => Object.assign(new Error(`connect ECONNREFUSED ${addr}`), { code: 'ECONNREFUSED' });
+    const err = new AggregateError([refused('::1:8448'), refused('127.0.0.1:8448')]);
+    expect(describeCause(err)).toBe('connect ECONNREFUSED ::1:8448; connect ECONNREFUSED 127.0.0.1:8448');
+  });
+
+  it('adds the code when the message lacks it', () => {
+    expect(describeCause(Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' })))
+      .toBe('certificate has expired (CERT_HAS_EXPIRED)');
+  });
+});
+
+describe('sendHttp', () => {
+  it('gives up after the timeout with a MatrixNetworkError naming the host', async () => {
+    const server = createServer(() => { /* never answers */ });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const url = new URL(`http://127.0.0.1:${port}/_matrix/client/versions`);
+      const err = await sendHttp({ method: 'GET', url, timeoutMs: 200 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MatrixNetworkError);
+      expect((err as Error).message).toBe(`127.0.0.1:${port} gave no answer within 200ms`);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('sends the User-Agent and reads any status as an answer', async () => {
+    let agent: string | undefined;
+    const server = createServer((req, res) => {
+      agent = req.headers['user-agent'];
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"errcode":"M_NOT_FOUND"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const answer = await sendHttp({ method: 'GET', url: new URL(`http://127.0.0.1:${port}/x`), timeoutMs: 2000 });
+      expect(answer).toMatchObject({ status: 404, body: '{"errcode":"M_NOT_FOUND"}', headers: { 'content-type': 'application/json' } });
+      expect(agent).toMatch(/^Vigie\//);
+    } finally {
+      server.close();
+    }
+  });
+});
