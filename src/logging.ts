@@ -17,17 +17,21 @@ export interface LoggerOptions {
   pretty?: boolean;
   /** Where to write; default stdout. */
   destination?: pino.DestinationStream;
+  /** Write to stderr instead of stdout (one-shot commands keep stdout for their results). */
+  stderr?: boolean;
 }
 
 /** Creates the root logger; components take `logger.child({ component: '…' })`. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const { level = 'info', pretty = process.stdout.isTTY === true, destination } = options;
+  const fd = options.stderr ? 2 : 1;
+  const { level = 'info', pretty = (fd === 2 ? process.stderr : process.stdout).isTTY === true, destination } = options;
   const redact = { paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`]), censor: '[redacted]' };
   if (destination) return pino({ level, redact }, destination);
   if (pretty) {
-    return pino({ level, redact, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } });
+    const prettyOptions = { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', destination: fd };
+    return pino({ level, redact, transport: { target: 'pino-pretty', options: prettyOptions } });
   }
-  return pino({ level, redact });
+  return pino({ level, redact }, pino.destination(fd));
 }
 
 /** A logger that writes nothing, for tests and one-shot commands. */

@@ -24,7 +24,7 @@ export interface RouteTarget {
 }
 
 /** The template used when neither the route nor the source names one. */
-export const DEFAULT_TEMPLATE = 'default';
+export const DEFAULT_TEMPLATE_NAME = 'default';
 
 /** The rules an event matches, first match wins unless that rule says `continue: true`. */
 export function route(event: AlertEvent, rules: readonly RouteRule[]): RouteTarget[] {
@@ -32,7 +32,7 @@ export function route(event: AlertEvent, rules: readonly RouteRule[]): RouteTarg
   for (const rule of rules) {
     if (!matches(event, rule.match)) continue;
     const rooms = event.allowedRooms ? rule.rooms.filter((r) => event.allowedRooms!.includes(r)) : rule.rooms;
-    if (rooms.length > 0) targets.push({ rooms, template: rule.template ?? DEFAULT_TEMPLATE });
+    if (rooms.length > 0) targets.push({ rooms, template: rule.template ?? DEFAULT_TEMPLATE_NAME });
     if (!rule.continue) break;
   }
   return dedupeRooms(targets);

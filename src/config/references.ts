@@ -1,4 +1,5 @@
 // Checks across sections (routes name rooms and templates that exist, names are unique) and the default route.
+import { BUILTIN_TEMPLATES } from '../alert/render/builtin.js';
 import type { z } from 'zod';
 import { didYouMean } from './suggest.js';
 
@@ -25,8 +26,8 @@ export function checkReferences(config: Referencing, ctx: z.RefinementCtx): void
     });
   };
   const checkTemplate = (template: string | undefined, path: Path) => {
-    if (template === undefined || template === 'default' || Object.hasOwn(config.templates, template)) return;
-    const names = [...Object.keys(config.templates), 'default'];
+    if (template === undefined || Object.hasOwn(BUILTIN_TEMPLATES, template) || Object.hasOwn(config.templates, template)) return;
+    const names = [...new Set([...Object.keys(config.templates), ...Object.keys(BUILTIN_TEMPLATES)])];
     report(path, `unknown template '${template}'${didYouMean(template, names)} (templates are: ${names.join(', ')})`);
   };
   const kumaNames = config.sources.uptimeKuma.map((s) => s.name);

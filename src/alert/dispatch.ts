@@ -1,0 +1,77 @@
+// The alert pipeline's middle: an event is routed, rendered once per template, and queued durably per room.
+import type { Logger } from '../logging.js';
+import type { OutboxMessage, OutboxRow } from '../delivery/outbox.js';
+import type { AlertEvent } from './event.js';
+import type { AlertMsgtype } from './render/message.js';
+import { toMessageContent } from './render/message.js';
+import { TemplateError, type TemplateSet } from './render/templates.js';
+import type { RenderedMessage } from './render/message.js';
+import { route, type RouteRule } from './router.js';
+
+/** What dispatching needs; app.ts provides it. */
+export interface DispatchDeps {
+  rules: readonly RouteRule[];
+  /** Room short names → room ids or aliases, as configured. */
+  rooms: Readonly<Record<string, string>>;
+  templates: TemplateSet;
+  msgtype: AlertMsgtype;
+  outbox: { enqueue(messages: readonly OutboxMessage[]): OutboxRow[] };
+  /** Told which rooms got new rows, after they are durably stored. */
+  onQueued(rooms: readonly string[]): void;
+  logger: Logger;
+}
+
+/** Options of one dispatch. */
+export interface DispatchOptions {
+  /** A source's id for this event (e.g. Kuma's txnId): the same key is queued only once. */
+  dedupeKey?: string;
+  /** Use this template instead of the route's (a source's own template). */
+  template?: string;
+}
+
+/** Routes, renders and queues an event; returns the stored rows (empty when no route takes it). */
+export type Dispatch = (event: AlertEvent, options?: DispatchOptions) => OutboxRow[];
+
+/** Builds the dispatch function. Everything it stores is in the outbox before it returns. */
+export function createDispatch(deps: DispatchDeps): Dispatch {
+  const log = deps.logger.child({ component: 'dispatch' });
+
+  // A template that fails at render time (a limit hit, an odd payload) must not cost the alert: send Kuma's line.
+  function renderOrFallback(template: string, event: AlertEvent): RenderedMessage {
+    try {
+      const rendered = deps.templates.render(template, event);
+      if (rendered.body.trim() !== '') return rendered;
+      log.warn({ template, monitor: event.name }, 'the template rendered an empty message; sending the plain alert line instead');
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      log.error({ template, monitor: event.name, err: error.message }, 'template failed; sending the plain alert line instead');
+    }
+    return { body: fallbackBody(event) };
+  }
+  return (event, options = {}) => {
+    const targets = route(event, deps.rules);
+    if (targets.length === 0) {
+      log.warn({ monitor: event.name, source: event.source, status: event.status }, 'no route takes this alert; add a route for it');
+      return [];
+    }
+    const messages: OutboxMessage[] = [];
+    for (const target of targets) {
+      const content = toMessageContent(renderOrFallback(options.template ?? target.template, event), deps.msgtype);
+      for (const room of target.rooms) {
+        const roomId = deps.rooms[room] ?? room;
+        const dedupeKey = options.dedupeKey === undefined ? undefined : `${options.dedupeKey}:${roomId}`;
+        messages.push({ roomId, eventType: 'm.room.message', content, dedupeKey });
+      }
+    }
+    const rows = deps.outbox.enqueue(messages);
+    deps.onQueued([...new Set(rows.map((r) => r.roomId))]);
+    log.debug({ monitor: event.name, status: event.status, rows: rows.map((r) => r.id) }, 'alert queued');
+    return rows;
+  };
+}
+
+/** The alert as one line, for when the template cannot give one: Kuma's own `msg` when there is one. */
+export function fallbackBody(event: AlertEvent): string {
+  if (event.msg.trim() !== '') return event.msg;
+  return `[${event.name || 'Vigie'}] [${event.status.toUpperCase()}] ${event.hostnameOrURL}`.trimEnd();
+}

@@ -1,0 +1,115 @@
+// Wires Vigie's pieces together; the only module that knows all of them.
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { AlertEvent } from './alert/event.js';
+import { createDispatch, type Dispatch } from './alert/dispatch.js';
+import { compileTemplates, type TemplateSet } from './alert/render/templates.js';
+import type { RouteRule } from './alert/router.js';
+import type { LoadedConfig } from './config/load.js';
+import { Deliverer } from './delivery/deliverer.js';
+import { Outbox } from './delivery/outbox.js';
+import type { Logger } from './logging.js';
+import { RoomSender } from './matrix/room-sender.js';
+import { createMetrics } from './server/metrics.js';
+import { createServer, listen } from './server/server.js';
+import { openDatabase, type Database } from './store/db.js';
+import { acquireLock, type Lock } from './store/lock.js';
+
+/** How much of Vigie to build: the daemon wants everything, one-shot commands less. */
+export interface AppOptions {
+  logger: Logger;
+  /** Serve HTTP on `server.listen` (the daemon). */
+  server?: boolean;
+  /** Hold the database lock (the daemon: one Vigie per database). */
+  lock?: boolean;
+  /** Extra route plugins for the server. */
+  plugins?: FastifyPluginAsync[];
+}
+
+/** A built Vigie; start() begins delivering (and serving), stop() ends both cleanly. */
+export interface App {
+  readonly loaded: LoadedConfig;
+  readonly templates: TemplateSet;
+  readonly db: Database;
+  readonly outbox: Outbox;
+  /** Undefined when no access token is configured: alerts then wait in the outbox. */
+  readonly deliverer: Deliverer | undefined;
+  readonly sender: RoomSender | undefined;
+  /** Routes, renders and queues an event by the configured routes. */
+  readonly dispatch: Dispatch;
+  /** A dispatch over other rules (send-test sends to each room with that room's template). */
+  dispatchWith(rules: readonly RouteRule[]): Dispatch;
+  /** The address the server listens on, once started. */
+  address: string | undefined;
+  start(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Builds Vigie from a loaded configuration; throws TemplateError for a bad template before touching anything. */
+export async function createApp(loaded: LoadedConfig, options: AppOptions): Promise<App> {
+  const { config } = loaded;
+  const log = options.logger;
+  const templates = compileTemplates(config.templates, { timezone: config.timezone });
+  const lock: Lock | undefined = options.lock && config.store.path !== ':memory:' ? acquireLock(config.store.path) : undefined;
+  let db: Database;
+  try {
+    db = openDatabase(config.store.path);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const outbox = new Outbox(db);
+  const token = config.matrix.accessToken;
+  const sender = token
+    ? new RoomSender({ homeserver: config.matrix.homeserver, accessToken: token, timeoutMs: config.matrix.requestTimeout })
+    : undefined;
+  const deliverer = sender
+    ? new Deliverer({ outbox, sender, logger: log, maxBackoffMs: config.delivery.maxBackoff, parkedRetryMs: config.delivery.parkedRetry })
+    : undefined;
+
+  const dispatchWith = (rules: readonly RouteRule[]): Dispatch => createDispatch({
+    rules, rooms: config.rooms, templates, msgtype: config.matrix.msgtype, outbox, logger: log,
+    onQueued: (rooms) => rooms.forEach((room) => deliverer?.wake(room)),
+  });
+  let server: FastifyInstance | undefined;
+
+  const app: App = {
+    loaded, templates, db, outbox, deliverer, sender, dispatchWith,
+    dispatch: dispatchWith(config.routes),
+    address: undefined,
+    async start() {
+      if (deliverer) deliverer.start();
+      else log.warn({ pending: outbox.depth().total }, 'no Matrix access token configured: alerts are kept in the outbox until one is set (run `vigie login`, then restart)');
+      if (options.server) {
+        server = await createServer({
+          logger: log, metrics: createMetrics({ deliverer, outbox }), plugins: options.plugins,
+          notReady: () => notReady(db, deliverer),
+        });
+        app.address = await listen(server, config.server.listen);
+        log.info({ address: app.address }, 'listening');
+      }
+    },
+    async stop(graceMs = 10_000) {
+      await server?.close();
+      await deliverer?.stop(graceMs);
+      db.close();
+      lock?.release();
+    },
+  };
+  return app;
+}
+
+function notReady(db: Database, deliverer: Deliverer | undefined): string[] {
+  const problems: string[] = [];
+  if (!db.open) problems.push('the database is closed');
+  if (!deliverer) problems.push('no Matrix access token: alerts are queued, not delivered');
+  for (const park of deliverer?.parked() ?? []) problems.push(`delivery to ${park.roomId} is parked: ${park.reason}`);
+  return problems;
+}
+
+/** A test event in Kuma's shape (heartbeat and monitor null), as `vigie send-test` sends it. */
+export function testEvent(now = new Date()): AlertEvent {
+  return {
+    source: 'vigie', status: 'test', name: '', hostnameOrURL: '', msg: 'Vigie Testing', time: now, tags: [],
+    heartbeatJSON: null, monitorJSON: null,
+  };
+}

@@ -1,0 +1,291 @@
+// Sends outbox rows to Matrix: one worker per room, strictly in order, rooms in parallel; waits, parks, resumes.
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../logging.js';
+import type { Outbox, OutboxRow } from './outbox.js';
+import { Parking, type ParkedRoom } from './parking.js';
+import {
+  DEFAULT_RETRY_POLICY, backoffMs, decideRetry, describeFailure, errcodeOf,
+  type RetryDecision, type RetryKind, type RetryPolicy,
+} from './retry-policy.js';
+import type { EventSender } from './sender.js';
+import { Sleeps } from './sleeps.js';
+
+/** What a Deliverer works with; the numbers have Vigie's defaults. */
+export interface DelivererOptions {
+  outbox: Outbox;
+  sender: EventSender;
+  logger: Logger;
+  /** Longest wait between two attempts after server or network failures; default 5 min. */
+  maxBackoffMs?: number;
+  /** How often a parked room is probed by retrying its oldest alert; default 5 min. */
+  parkedRetryMs?: number;
+  /** Jitter source in [0, 1); injectable for tests. */
+  random?: () => number;
+}
+
+/** The events a Deliverer emits, for metrics and commands such as send-test. */
+export interface DelivererEvents {
+  /** The homeserver accepted a row; latencyMs counts from enqueue. */
+  sent: [{ row: OutboxRow; eventId: string; latencyMs: number }];
+  /** A row will be retried after delayMs. */
+  retry: [{ row: OutboxRow; kind: RetryKind; delayMs: number }];
+  /** A room (scope 'room') or every room (scope 'all') stopped sending until a person acts or a probe succeeds. */
+  parked: [{ roomId: string; scope: 'room' | 'all'; errcode: string; reason: string; pending: number }];
+  /** A parked room (or every room) delivers again. */
+  resumed: [{ roomId: string; scope: 'room' | 'all'; parkedMs: number }];
+  /** A row the homeserver will never accept was set aside. */
+  rejected: [{ row: OutboxRow; reason: string }];
+}
+
+interface Worker { done: Promise<void> }
+interface RoomState { failures: number }
+type Outcome = { ok: true; eventId: string } | { ok: false; error: unknown; aborted: boolean };
+
+/** Delivers the outbox: start() after a restart, wake(room) after each enqueue, stop() on shutdown. */
+export class Deliverer extends EventEmitter<DelivererEvents> {
+  private readonly outbox: Outbox;
+  private readonly sender: EventSender;
+  private readonly log: Logger;
+  private readonly policy: RetryPolicy;
+  private readonly workers = new Map<string, Worker>();
+  private readonly inFlight = new Map<string, AbortController>();
+  private readonly sleeps = new Sleeps();
+  private readonly parking = new Parking();
+  private idleWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  /** Synapse limits messages per user, not per room: one 429 holds back every room until this instant. */
+  private rateLimitedUntil = 0;
+  private stopping = false;
+
+  constructor({ outbox, sender, logger, maxBackoffMs = 300_000, parkedRetryMs = 300_000, random = Math.random }: DelivererOptions) {
+    super();
+    this.outbox = outbox;
+    this.sender = sender;
+    this.log = logger.child({ component: 'deliverer' });
+    this.policy = { ...DEFAULT_RETRY_POLICY, maxBackoffMs, parkedRetryMs, random };
+  }
+
+  /** Starts a worker for every room with pending rows: what was queued before a restart or a crash goes out now. */
+  start(): void {
+    const rooms = this.outbox.pendingRooms();
+    if (rooms.length > 0) this.log.info({ rooms: rooms.length, pending: this.outbox.depth().total }, 'resuming delivery of queued alerts');
+    for (const roomId of rooms) this.wake(roomId);
+  }
+
+  /** Call after enqueue: starts the room's worker if it is idle (a busy one picks new rows up by itself). */
+  wake(roomId: string): void {
+    if (this.stopping || this.workers.has(roomId)) return;
+    const worker: Worker = { done: Promise.resolve() };
+    this.workers.set(roomId, worker);
+    worker.done = this.runRoom(roomId, worker);
+  }
+
+  /** Stops taking rows, lets sends in flight finish within graceMs, then aborts them (their rows stay pending). */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = true;
+      this.sleeps.cancelAll();
+      this.parking.releaseAll();
+      await this.drain(graceMs);
+    }
+    await Promise.all([...this.workers.values()].map((w) => w.done));
+    this.settleIdleWaiters();
+  }
+
+  /** Rooms that wait for a person (or a successful probe), with the reason to show. */
+  parked(): ParkedRoom[] {
+    return this.parking.any() ? this.parking.list(this.outbox.pendingRooms()) : [];
+  }
+
+  /** Resolves once no row is pending and nothing is in flight; rejects if stop() comes first with rows left. */
+  whenIdle(): Promise<void> {
+    if (this.idleNow()) return Promise.resolve();
+    if (this.stopping && this.workers.size === 0) return Promise.reject(this.stoppedError());
+    return new Promise((resolve, reject) => this.idleWaiters.push({ resolve, reject }));
+  }
+
+  private async runRoom(roomId: string, worker: Worker): Promise<void> {
+    const state: RoomState = { failures: 0 };
+    try {
+      while (!this.stopping) {
+        try {
+          if (!(await this.ready(roomId))) return;
+          // head() and the return below run in one synchronous step, so a wake() cannot slip between them.
+          const row = this.outbox.head(roomId);
+          if (!row) return;
+          await this.deliver(row, state);
+        } catch (err) {
+          state.failures += 1;
+          const delayMs = backoffMs(state.failures, this.policy);
+          this.log.error({ err, roomId, delayMs }, 'delivery failed unexpectedly (a bug, or the database cannot be written); retrying');
+          await this.sleeps.sleep(delayMs, true);
+        }
+      }
+    } finally {
+      if (this.workers.get(roomId) === worker) this.workers.delete(roomId);
+      // A prober leaving without a verdict must not strand the rooms waiting for it.
+      if (this.parking.accountProber() === roomId) this.parking.liftAccount();
+      this.checkIdle();
+    }
+  }
+
+  /** Waits until this room may send: not behind the account gate, not rate-limited. False when stopping. */
+  private async ready(roomId: string): Promise<boolean> {
+    for (;;) {
+      if (this.stopping) return false;
+      const prober = this.parking.accountProber();
+      if (prober !== undefined && prober !== roomId) {
+        await this.parking.accountLifted();
+        continue;
+      }
+      const waitMs = this.rateLimitedUntil - Date.now();
+      if (waitMs <= 0) return true;
+      await this.sleeps.sleep(waitMs, true);
+    }
+  }
+
+  private async deliver(row: OutboxRow, state: RoomState): Promise<void> {
+    const outcome = await this.attempt(row);
+    if (outcome.ok) return this.onSent(row, outcome.eventId, state);
+    // Aborted by stop(): the row stays pending and keeps its txnId, so the next start re-sends it safely.
+    if (outcome.aborted) return;
+    const depth = this.outbox.depth();
+    const context = { roomId: row.roomId, pendingInRoom: depth.byRoom[row.roomId] ?? 0, pendingTotal: depth.total };
+    const decision = decideRetry(outcome.error, state.failures + 1, this.policy, context);
+    if (provesTokenWorks(decision)) this.resumeAccount(row.roomId);
+    const failure = describeFailure(outcome.error);
+    switch (decision.action) {
+      case 'retry': return this.onRetry(row, decision, failure, outcome.error, state);
+      case 'reject': return this.onReject(row, decision.reason, errcodeOf(outcome.error), state);
+      case 'park': {
+        const pending = decision.scope === 'all' ? context.pendingTotal : context.pendingInRoom;
+        return this.onPark(row, decision, failure, errcodeOf(outcome.error), pending, state);
+      }
+    }
+  }
+
+  private async attempt(row: OutboxRow): Promise<Outcome> {
+    const controller = new AbortController();
+    this.inFlight.set(row.roomId, controller);
+    // Racing the abort means a sender that ignores its signal cannot hold stop() past the grace period.
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
+    });
+    try {
+      const send = this.sender.sendEvent(row.roomId, row.eventType, row.txnId, row.content, controller.signal);
+      const { eventId } = await Promise.race([send, aborted]);
+      return { ok: true, eventId };
+    } catch (error) {
+      return { ok: false, error, aborted: controller.signal.aborted };
+    } finally {
+      this.inFlight.delete(row.roomId);
+    }
+  }
+
+  private onSent(row: OutboxRow, eventId: string, state: RoomState): void {
+    this.outbox.markSent(row.id, eventId);
+    state.failures = 0;
+    const latencyMs = Date.now() - row.createdAt;
+    this.log.info({ roomId: row.roomId, rowId: row.id, eventId, latencyMs, attempts: row.attempts + 1 }, 'alert delivered');
+    this.resumeAccount(row.roomId);
+    const park = this.parking.liftRoom(row.roomId);
+    if (park) this.announceResumed(row.roomId, 'room', park.since);
+    this.emit('sent', { row: this.outbox.get(row.id) ?? row, eventId, latencyMs });
+    this.checkIdle();
+  }
+
+  private async onRetry(row: OutboxRow, decision: RetryDecision & { action: 'retry' }, failure: string, error: unknown, state: RoomState): Promise<void> {
+    const { kind, delayMs } = decision;
+    if (kind === 'rate-limit') this.rateLimitedUntil = Math.max(this.rateLimitedUntil, Date.now() + delayMs);
+    else state.failures += 1;
+    this.outbox.recordAttempt(row.id, failure, Date.now() + delayMs);
+    const fields = { roomId: row.roomId, rowId: row.id, kind, delayMs, attempt: row.attempts + 1, error: failure };
+    if (kind === 'bug') this.log.error({ ...fields, err: error }, 'sending failed with an unexpected error (a bug); retrying with backoff');
+    else if (kind === 'rate-limit') this.log.debug(fields, 'rate-limited by the homeserver; waiting as asked');
+    else this.log.warn(fields, 'sending failed; retrying');
+    this.emit('retry', { row, kind, delayMs });
+    await this.sleeps.sleep(delayMs, true);
+  }
+
+  private onReject(row: OutboxRow, reason: string, errcode: string, state: RoomState): void {
+    this.outbox.markRejected(row.id, reason);
+    state.failures = 0;
+    this.log.error({ roomId: row.roomId, rowId: row.id, errcode }, reason);
+    this.emit('rejected', { row: this.outbox.get(row.id) ?? row, reason });
+    this.checkIdle();
+  }
+
+  private async onPark(
+    row: OutboxRow, decision: RetryDecision & { action: 'park' }, failure: string, errcode: string, pending: number, state: RoomState,
+  ): Promise<void> {
+    const { scope, reason } = decision;
+    this.outbox.recordAttempt(row.id, failure, Date.now() + this.policy.parkedRetryMs);
+    state.failures = 0;
+    if (this.parking.park(scope, { roomId: row.roomId, errcode, reason, since: Date.now() })) {
+      this.log.warn({ roomId: row.roomId, scope, errcode, pending }, reason);
+      this.emit('parked', { roomId: row.roomId, scope, errcode, reason, pending });
+    } else {
+      this.log.debug({ roomId: row.roomId, scope, errcode }, 'still parked');
+    }
+    // Under an account park only the first room probes; this one waits at the gate in ready().
+    if (scope === 'all' && this.parking.accountProber() !== row.roomId) return;
+    // Unref'd: a parked room waits for a person, which is no reason to keep a finished process alive.
+    await this.sleeps.sleep(this.policy.parkedRetryMs, false);
+  }
+
+  /** The token works again (this room got past authentication): every room may send. */
+  private resumeAccount(roomId: string): void {
+    if (this.parking.accountProber() !== roomId) return;
+    const park = this.parking.liftAccount();
+    if (park) this.announceResumed(roomId, 'all', park.since);
+  }
+
+  private announceResumed(roomId: string, scope: 'room' | 'all', since: number): void {
+    const parkedMs = Date.now() - since;
+    this.log.info({ roomId, scope, parkedMs }, 'delivery resumed');
+    this.emit('resumed', { roomId, scope, parkedMs });
+  }
+
+  /** Waits up to graceMs for the sends in flight, then aborts the rest. */
+  private async drain(graceMs: number): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
+    await Promise.race([Promise.all([...this.workers.values()].map((w) => w.done)), graceOver]);
+    clearTimeout(timer);
+    if (this.inFlight.size === 0) return;
+    this.log.warn({ inFlight: this.inFlight.size, graceMs }, 'stopping: aborting sends still in flight; their alerts stay queued and are re-sent with the same txnId on the next start');
+    for (const controller of this.inFlight.values()) controller.abort(new Error('Vigie is stopping'));
+  }
+
+  private idleNow(): boolean {
+    return this.inFlight.size === 0 && this.outbox.depth().total === 0;
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.idleNow()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const waiter of waiters) waiter.resolve();
+  }
+
+  private settleIdleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    if (waiters.length === 0) return;
+    const idle = this.idleNow();
+    for (const waiter of waiters) {
+      if (idle) waiter.resolve();
+      else waiter.reject(this.stoppedError());
+    }
+  }
+
+  private stoppedError(): Error {
+    return new Error(`the deliverer stopped with ${this.outbox.depth().total} alert(s) still queued; they will be sent on the next start`);
+  }
+}
+
+/** Outcomes that only come after the homeserver accepted the token: a rate limit, a room or message verdict. */
+function provesTokenWorks(decision: RetryDecision): boolean {
+  if (decision.action === 'retry') return decision.kind === 'rate-limit';
+  return decision.action === 'reject' || decision.scope === 'room';
+}

@@ -1,0 +1,124 @@
+import { describe, it, expect } from 'vitest';
+import { openDatabase } from '../store/db.js';
+import { DEFAULT_RETENTION_MS, Outbox } from './outbox.js';
+
+const DAY = 24 * 3600 * 1000;
+
+function setup(start = 1_700_000_000_000) {
+  const clock = { now: start };
+  const db = openDatabase(':memory:');
+  const outbox = new Outbox(db, { now: () => clock.now });
+  const msg = (roomId: string, body: string, dedupeKey?: string) => ({ roomId, eventType: 'm.room.message', content: { msgtype: 'm.text', body }, dedupeKey });
+  return { db, outbox, clock, msg };
+}
+
+describe('Outbox.enqueue', () => {
+  it('stores each message pending, with its own random txnId fixed before any attempt', () => {
+    const { outbox, msg } = setup();
+    const rows = outbox.enqueue([msg('!a:x', 'one'), msg('!b:x', 'two')]);
+    expect(rows.map((r) => [r.roomId, r.state, r.attempts, r.content])).toEqual([
+      ['!a:x', 'pending', 0, { msgtype: 'm.text', body: 'one' }],
+      ['!b:x', 'pending', 0, { msgtype: 'm.text', body: 'two' }],
+    ]);
+    for (const row of rows) expect(row.txnId).toMatch(/^vigie\.[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(new Set(rows.map((r) => r.txnId)).size).toBe(2);
+    expect(outbox.get(rows[0]!.id)).toEqual(rows[0]);
+  });
+
+  it('never reuses a txnId, even in a fresh database (a reset must not collide with what the homeserver saw)', () => {
+    const a = setup().outbox.enqueue([setup().msg('!a:x', 'same')]);
+    const b = setup().outbox.enqueue([setup().msg('!a:x', 'same')]);
+    expect(a[0]!.id).toBe(b[0]!.id);
+    expect(a[0]!.txnId).not.toBe(b[0]!.txnId);
+  });
+
+  it('is all-or-nothing: one bad message in a batch stores none of them', () => {
+    const { outbox, msg } = setup();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(() => outbox.enqueue([msg('!a:x', 'ok'), { roomId: '!b:x', eventType: 'm.room.message', content: circular }]))
+      .toThrow(/message for room !b:x cannot be queued: its content is not serialisable as JSON/);
+    expect(outbox.depth().total).toBe(0);
+  });
+
+  it('returns the existing row for a known dedupeKey and inserts nothing', () => {
+    const { outbox, msg } = setup();
+    const [first] = outbox.enqueue([msg('!a:x', 'from kuma', 'kuma:txn1')]);
+    const again = outbox.enqueue([msg('!a:x', 'from kuma, retried', 'kuma:txn1'), msg('!a:x', 'other', 'kuma:txn2')]);
+    expect(again[0]).toEqual(first);
+    expect(outbox.depth().total).toBe(2);
+    outbox.markSent(first!.id, '$e1');
+    expect(outbox.enqueue([msg('!a:x', 'late retry', 'kuma:txn1')])[0]!.state).toBe('sent');
+    expect(outbox.depth().total).toBe(1);
+  });
+});
+
+describe('Outbox queue reads', () => {
+  it('gives the oldest pending row of each room, and the rooms that have some', () => {
+    const { outbox, msg } = setup();
+    const [a1, b1, a2] = outbox.enqueue([msg('!a:x', 'a1'), msg('!b:x', 'b1'), msg('!a:x', 'a2')]);
+    expect(outbox.head('!a:x')?.id).toBe(a1!.id);
+    outbox.markSent(a1!.id, '$e');
+    expect(outbox.head('!a:x')?.id).toBe(a2!.id);
+    outbox.markRejected(a2!.id, 'too large');
+    expect(outbox.head('!a:x')).toBeUndefined();
+    expect(outbox.pendingRooms()).toEqual(['!b:x']);
+    expect(outbox.head('!b:x')?.id).toBe(b1!.id);
+    expect(outbox.head('!nobody:x')).toBeUndefined();
+  });
+
+  it('counts pending rows in total and per room', () => {
+    const { outbox, msg } = setup();
+    const [a1] = outbox.enqueue([msg('!a:x', '1'), msg('!a:x', '2'), msg('!b:x', '3')]);
+    outbox.markSent(a1!.id, '$e');
+    expect(outbox.depth()).toEqual({ total: 2, byRoom: { '!a:x': 1, '!b:x': 1 } });
+  });
+});
+
+describe('Outbox outcomes', () => {
+  it('records attempts, then the event id and time when sent', () => {
+    const { outbox, msg, clock } = setup();
+    const [row] = outbox.enqueue([msg('!a:x', 'x')]);
+    outbox.recordAttempt(row!.id, 'M_LIMIT_EXCEEDED (HTTP 429): Too Many Requests', clock.now + 5000);
+    expect(outbox.get(row!.id)).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: clock.now + 5000, lastError: /M_LIMIT_EXCEEDED/ });
+    clock.now += 5000;
+    outbox.markSent(row!.id, '$sent');
+    expect(outbox.get(row!.id)).toMatchObject({ state: 'sent', attempts: 2, eventId: '$sent', sentAt: clock.now, lastError: null, txnId: row!.txnId });
+  });
+
+  it('keeps a rejected row with its reason', () => {
+    const { outbox, msg } = setup();
+    const [row] = outbox.enqueue([msg('!a:x', 'x')]);
+    outbox.markRejected(row!.id, 'M_TOO_LARGE');
+    expect(outbox.get(row!.id)).toMatchObject({ state: 'rejected', attempts: 1, lastError: 'M_TOO_LARGE' });
+  });
+
+  it('refuses to change a row that is no longer pending, saying which and why', () => {
+    const { outbox, msg } = setup();
+    const [row] = outbox.enqueue([msg('!a:x', 'x')]);
+    outbox.markSent(row!.id, '$1');
+    expect(() => outbox.markSent(row!.id, '$2')).toThrow(`outbox row ${row!.id}: cannot mark it sent, it is 'sent'`);
+    expect(() => outbox.recordAttempt(9999, 'e', 0)).toThrow('outbox row 9999: cannot record an attempt, it does not exist');
+    expect(outbox.get(row!.id)?.eventId).toBe('$1');
+  });
+});
+
+describe('Outbox.prune', () => {
+  it('deletes finished rows past the retention (7 days by default) and never pending ones', () => {
+    const { outbox, msg, clock } = setup();
+    const [oldSent, oldRejected, oldPending] = outbox.enqueue([msg('!a:x', 's'), msg('!a:x', 'r'), msg('!b:x', 'p')]);
+    outbox.markSent(oldSent!.id, '$1');
+    outbox.markRejected(oldRejected!.id, 'too large');
+    clock.now += DEFAULT_RETENTION_MS - 1000;
+    const [recent] = outbox.enqueue([msg('!c:x', 'recent')]);
+    outbox.markSent(recent!.id, '$2');
+    clock.now += 2000;
+    expect(outbox.prune()).toBe(2);
+    expect(outbox.get(oldSent!.id)).toBeUndefined();
+    expect(outbox.get(oldRejected!.id)).toBeUndefined();
+    expect(outbox.get(oldPending!.id)?.state).toBe('pending');
+    expect(outbox.get(recent!.id)?.state).toBe('sent');
+    expect(outbox.prune(clock.now + 30 * DAY)).toBe(1);
+    expect(outbox.get(oldPending!.id)?.state).toBe('pending');
+  });
+});

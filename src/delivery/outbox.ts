@@ -1,0 +1,191 @@
+// The durable queue between the renderer and the deliverer: SQLite rows with a txnId fixed before any attempt.
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../store/db.js';
+
+/** Finished (sent or rejected) rows are kept this long by default, so duplicate ingests are still recognised. */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/** Where a row is: waiting, accepted by the homeserver, or refused for good. */
+export type OutboxState = 'pending' | 'sent' | 'rejected';
+
+/** One message to one room. */
+export interface OutboxMessage {
+  roomId: string;
+  /** Matrix event type, e.g. `m.room.message`. */
+  eventType: string;
+  /** The event content, sent as is. */
+  content: object;
+  /** A caller's id for this message (e.g. Kuma's txnId): a second enqueue with it returns the first row. */
+  dedupeKey?: string;
+}
+
+/** A stored row; times are milliseconds since the epoch. */
+export interface OutboxRow {
+  id: number;
+  roomId: string;
+  eventType: string;
+  content: object;
+  /** The Matrix transaction id of every attempt of this row. */
+  txnId: string;
+  dedupeKey: string | null;
+  state: OutboxState;
+  /** Send attempts so far, the successful one included. */
+  attempts: number;
+  /** When the deliverer planned the next attempt (informational: a restart retries at once). */
+  nextAttemptAt: number;
+  lastError: string | null;
+  eventId: string | null;
+  createdAt: number;
+  sentAt: number | null;
+}
+
+/** Pending rows, in total and per room. */
+export interface OutboxDepth {
+  total: number;
+  byRoom: Record<string, number>;
+}
+
+/** Test seams; production uses the defaults. */
+export interface OutboxOptions {
+  /** The clock; default Date.now. */
+  now?: () => number;
+}
+
+interface RawRow {
+  id: number; room_id: string; event_type: string; content: string; txn_id: string; dedupe_key: string | null;
+  state: OutboxState; attempts: number; next_attempt_at: number; last_error: string | null; event_id: string | null;
+  created_at: number; sent_at: number | null;
+}
+
+/** A new txnId: random, so a reset database can never reuse one the homeserver has already seen for this token. */
+export function newTxnId(): string {
+  return `vigie.${randomUUID()}`;
+}
+
+/** The outbox table: enqueue in one transaction, read queue heads, record each attempt's outcome. */
+export class Outbox {
+  private readonly now: () => number;
+  private readonly stmts;
+  private readonly enqueueAll: (messages: readonly OutboxMessage[]) => OutboxRow[];
+
+  constructor(private readonly db: Database, options: OutboxOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.stmts = prepare(db);
+    this.enqueueAll = db.transaction((messages: readonly OutboxMessage[]) => messages.map((m) => this.insertOne(m)));
+  }
+
+  /** Stores messages all-or-nothing, each with its txnId; a known dedupeKey returns the existing row instead. */
+  enqueue(messages: readonly OutboxMessage[]): OutboxRow[] {
+    return this.enqueueAll(messages);
+  }
+
+  /** The oldest pending row of a room: the only one the deliverer may send. */
+  head(roomId: string): OutboxRow | undefined {
+    return toRow(this.stmts.head.get(roomId));
+  }
+
+  /** Rooms with at least one pending row. */
+  pendingRooms(): string[] {
+    return this.stmts.pendingRooms.all() as string[];
+  }
+
+  /** The homeserver accepted the row: it is never sent again. */
+  markSent(id: number, eventId: string): void {
+    this.expectPending(this.stmts.markSent.run(eventId, this.now(), id).changes, id, 'mark it sent');
+  }
+
+  /** A failed attempt: the row stays pending, with the error and the planned retry time. */
+  recordAttempt(id: number, error: string, nextAttemptAt: number): void {
+    this.expectPending(this.stmts.recordAttempt.run(error, nextAttemptAt, id).changes, id, 'record an attempt');
+  }
+
+  /** The homeserver will never accept the row as it is: kept for people to see, never sent again. */
+  markRejected(id: number, reason: string): void {
+    this.expectPending(this.stmts.markRejected.run(reason, id).changes, id, 'reject it');
+  }
+
+  /** How many rows are pending, in total and per room. */
+  depth(): OutboxDepth {
+    const byRoom: Record<string, number> = {};
+    let total = 0;
+    for (const { room_id, n } of this.stmts.depth.all() as Array<{ room_id: string; n: number }>) {
+      byRoom[room_id] = n;
+      total += n;
+    }
+    return { total, byRoom };
+  }
+
+  /** One row by id. */
+  get(id: number): OutboxRow | undefined {
+    return toRow(this.stmts.get.get(id));
+  }
+
+  /** Deletes sent and rejected rows finished before `sentBefore` (rejected ones count from creation); never pending ones. */
+  prune(sentBefore: number = this.now() - DEFAULT_RETENTION_MS): number {
+    return this.stmts.prune.run(sentBefore).changes;
+  }
+
+  private insertOne(m: OutboxMessage): OutboxRow {
+    if (!m.roomId || !m.eventType) {
+      throw new Error(`a message cannot be queued without a room id and an event type (got room '${m.roomId}', type '${m.eventType}'): a bug in the router`);
+    }
+    if (m.dedupeKey !== undefined) {
+      const existing = toRow(this.stmts.byDedupeKey.get(m.dedupeKey));
+      if (existing) return existing;
+    }
+    return toRow(this.stmts.insert.get({
+      room_id: m.roomId,
+      event_type: m.eventType,
+      content: contentJson(m),
+      txn_id: newTxnId(),
+      dedupe_key: m.dedupeKey ?? null,
+      created_at: this.now(),
+    }))!;
+  }
+
+  private expectPending(changes: number, id: number, what: string): void {
+    if (changes === 1) return;
+    const row = this.get(id);
+    const where = row ? `it is '${row.state}'` : 'it does not exist (pruned?)';
+    throw new Error(`outbox row ${id}: cannot ${what}, ${where}; only pending rows change (a bug in Vigie)`);
+  }
+}
+
+function prepare(db: Database) {
+  return {
+    insert: db.prepare(`INSERT INTO outbox (room_id, event_type, content, txn_id, dedupe_key, created_at)
+      VALUES (@room_id, @event_type, @content, @txn_id, @dedupe_key, @created_at) RETURNING *`),
+    byDedupeKey: db.prepare('SELECT * FROM outbox WHERE dedupe_key = ?'),
+    head: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' ORDER BY id LIMIT 1`),
+    pendingRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE state = 'pending' ORDER BY room_id`).pluck(),
+    markSent: db.prepare(`UPDATE outbox SET state = 'sent', event_id = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL
+      WHERE id = ? AND state = 'pending'`),
+    recordAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+      WHERE id = ? AND state = 'pending'`),
+    markRejected: db.prepare(`UPDATE outbox SET state = 'rejected', attempts = attempts + 1, last_error = ?
+      WHERE id = ? AND state = 'pending'`),
+    depth: db.prepare(`SELECT room_id, count(*) AS n FROM outbox WHERE state = 'pending' GROUP BY room_id`),
+    get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
+    prune: db.prepare(`DELETE FROM outbox WHERE state <> 'pending' AND coalesce(sent_at, created_at) < ?`),
+  };
+}
+
+function contentJson(m: OutboxMessage): string {
+  try {
+    const json = JSON.stringify(m.content);
+    if (typeof json === 'string' && json.startsWith('{')) return json;
+  } catch (err) {
+    throw new Error(`the message for room ${m.roomId} cannot be queued: its content is not serialisable as JSON (${(err as Error).message})`, { cause: err });
+  }
+  throw new Error(`the message for room ${m.roomId} cannot be queued: its content must be a JSON object`);
+}
+
+function toRow(raw: unknown): OutboxRow | undefined {
+  if (raw === undefined) return undefined;
+  const r = raw as RawRow;
+  return {
+    id: r.id, roomId: r.room_id, eventType: r.event_type, content: JSON.parse(r.content) as object, txnId: r.txn_id,
+    dedupeKey: r.dedupe_key, state: r.state, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error, eventId: r.event_id, createdAt: r.created_at, sentAt: r.sent_at,
+  };
+}

@@ -1,0 +1,7 @@
+// The one thing the deliverer needs from Matrix, so it can be tested without a homeserver.
+
+/** What the deliverer needs from Matrix; MatrixClient.sendEvent fits it. */
+export interface EventSender {
+  /** PUTs one event with the caller's txnId; throws MatrixError (HTTP answer) or MatrixNetworkError (no answer). */
+  sendEvent(roomId: string, type: string, txnId: string, content: object, signal?: AbortSignal): Promise<{ eventId: string }>;
+}

@@ -1,0 +1,125 @@
+// One HTTP exchange for the http check, on node:http (cheaper per check than undici), redirects followed by hand.
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { TLSSocket } from 'node:tls';
+import { tlsInfoOf } from './tls-info.js';
+import type { TlsInfo } from './types.js';
+
+/** Pools used only when a monitor sets keepAlive; otherwise each check opens a fresh connection like a first visit. */
+const KEEP_ALIVE = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** What to ask, and how. */
+export interface HttpExchange {
+  url: URL;
+  method: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body?: string;
+  maxRedirects: number;
+  ignoreTls: boolean;
+  keepAlive: boolean;
+  /** Bytes of the final body read at most; past that the connection is dropped. */
+  bodyLimit: number;
+  /** Keep the body read (for keyword or JSON query); otherwise it is read and thrown away. */
+  keepBody: boolean;
+  signal: AbortSignal;
+}
+
+/** The final answer after redirects. */
+export interface HttpAnswer {
+  status: number;
+  statusText: string;
+  body: Buffer;
+  /** The body was longer than `bodyLimit` and was cut. */
+  truncated: boolean;
+  /** The certificate of the first https hop (the configured URL's server). */
+  tls?: TlsInfo;
+}
+
+/** A redirect chain longer than `maxRedirects`. */
+export class TooManyRedirectsError extends Error {
+  override readonly name = 'TooManyRedirectsError';
+}
+
+/** Credentials meant for the configured host are not handed to another one a redirect points at. */
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  const { authorization: _a, cookie: _c, 'proxy-authorization': _p, ...rest } = headers;
+  return rest;
+}
+
+interface Hop {
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+function send(url: URL, hop: Hop, exchange: HttpExchange): Promise<IncomingMessage> {
+  const secure = url.protocol === 'https:';
+  const agent = exchange.keepAlive ? (secure ? KEEP_ALIVE.https : KEEP_ALIVE.http) : false;
+  const headers = { ...hop.headers };
+  if (hop.body === undefined) delete headers['content-type'];
+  else headers['content-length'] = String(Buffer.byteLength(hop.body));
+  const { method, body } = hop;
+  const options = { method, headers, agent, signal: exchange.signal, rejectUnauthorized: !exchange.ignoreTls };
+  return new Promise((resolve, reject) => {
+    const request = (secure ? https : http).request(url, options, resolve);
+    request.once('error', reject);
+    request.end(body);
+  });
+}
+
+/** Reads at most `limit` bytes of `response` (kept if `keep`), then lets the rest go. */
+async function readBody(response: IncomingMessage, limit: number, keep: boolean): Promise<{ body: Buffer; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Reading to the end, even unkept, notices a server that dies halfway through its answer.
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    if (keep) chunks.push(chunk);
+    size += chunk.length;
+    // Leaving the loop destroys the response: a huge page costs at most `limit` bytes.
+    if (size > limit) return { body: Buffer.concat(chunks).subarray(0, limit), truncated: true };
+  }
+  return { body: Buffer.concat(chunks), truncated: false };
+}
+
+/** Lets a response we do not need go: drained for reuse on a kept-alive connection, else dropped. */
+function discard(response: IncomingMessage, keepAlive: boolean): void {
+  if (keepAlive) response.resume();
+  else response.destroy();
+}
+
+/** Sends the request, follows up to `maxRedirects` redirects, and reads the final body; rejects on network errors. */
+export async function exchangeHttp(exchange: HttpExchange): Promise<HttpAnswer> {
+  let url = exchange.url;
+  let method = exchange.method;
+  let body = exchange.body;
+  let headers = exchange.headers;
+  let tls: TlsInfo | undefined;
+  for (let hop = 0; ; hop++) {
+    const response = await send(url, { method, headers, body }, exchange);
+    if (hop === 0 && response.socket instanceof TLSSocket) tls = tlsInfoOf(response.socket);
+    const status = response.statusCode ?? 0;
+    const location = response.headers.location;
+    if (REDIRECTS.has(status) && location !== undefined && exchange.maxRedirects > 0) {
+      discard(response, exchange.keepAlive);
+      if (hop >= exchange.maxRedirects) {
+        throw new TooManyRedirectsError(`more than ${exchange.maxRedirects} redirects (the last one to ${location}); raise maxRedirects if that is expected`);
+      }
+      const next = new URL(location, url);
+      if (next.host !== url.host) headers = withoutCredentials(headers);
+      url = next;
+      // Browsers turn these into a GET without body; 307 and 308 keep the method.
+      if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+        method = method === 'HEAD' ? 'HEAD' : 'GET';
+        body = undefined;
+      }
+      continue;
+    }
+    const read = await readBody(response, exchange.bodyLimit, exchange.keepBody);
+    const answer: HttpAnswer = { status, statusText: response.statusMessage ?? '', ...read };
+    if (tls) answer.tls = tls;
+    return answer;
+  }
+}

@@ -1,0 +1,33 @@
+// Prometheus metrics of the delivery path, on a registry of Vigie's own (no global state).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Deliverer } from '../delivery/deliverer.js';
+import type { Outbox } from '../delivery/outbox.js';
+
+/** The registry /metrics serves, with the delivery metrics wired to a deliverer and an outbox. */
+export function createMetrics(parts: { deliverer?: Deliverer; outbox: Outbox }): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'vigie_process_' });
+  const { outbox, deliverer } = parts;
+
+  new Gauge({
+    name: 'vigie_outbox_pending', help: 'Alerts waiting in the outbox', registers: [registry],
+    collect() { this.set(outbox.depth().total); },
+  });
+  new Gauge({
+    name: 'vigie_delivery_parked_rooms', help: 'Rooms whose delivery is parked after a permanent error', registers: [registry],
+    collect() { this.set(deliverer?.parked().length ?? 0); },
+  });
+  if (!deliverer) return registry;
+
+  const sent = new Counter({ name: 'vigie_delivery_sent_total', help: 'Messages accepted by the homeserver', registers: [registry] });
+  const retries = new Counter({ name: 'vigie_delivery_retries_total', help: 'Failed attempts that will be retried, by kind', labelNames: ['kind'], registers: [registry] });
+  const rejected = new Counter({ name: 'vigie_delivery_rejected_total', help: 'Messages the homeserver will never accept', registers: [registry] });
+  const latency = new Histogram({
+    name: 'vigie_delivery_latency_seconds', help: 'From enqueue to accepted by the homeserver', registers: [registry],
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800],
+  });
+  deliverer.on('sent', ({ latencyMs }) => { sent.inc(); latency.observe(latencyMs / 1000); });
+  deliverer.on('retry', ({ kind }) => retries.inc({ kind }));
+  deliverer.on('rejected', () => rejected.inc());
+  return registry;
+}

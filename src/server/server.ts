@@ -1,0 +1,36 @@
+// The HTTP server: health, readiness and metrics; sources add their routes as fastify plugins.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logging.js';
+
+/** What the server needs to answer /readyz and /metrics. */
+export interface ServerDeps {
+  logger: Logger;
+  metrics: Registry;
+  /** Why Vigie is not ready (database closed, delivery parked…), or an empty list. */
+  notReady(): string[];
+  /** Route plugins of the sources (ingest, push…). */
+  plugins?: FastifyPluginAsync[];
+}
+
+/** Builds the server (not listening yet). */
+export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
+  // pino's Logger is a FastifyBaseLogger; widening it keeps FastifyInstance's default type parameters.
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'http' });
+  const app: FastifyInstance = Fastify({ loggerInstance, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const problems = deps.notReady();
+    return reply.code(problems.length === 0 ? 200 : 503).send({ status: problems.length === 0 ? 'ready' : 'not ready', problems });
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  return app;
+}
+
+/** Listens on "host:port" (IPv6 as "[::1]:8080"); returns the address really bound. */
+export async function listen(app: FastifyInstance, address: string): Promise<string> {
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
+  if (!match) throw new Error(`invalid listen address "${address}": expected host:port`);
+  return app.listen({ host: match[1], port: Number(match[2]) });
+}

@@ -1,0 +1,109 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startHomeserver, type TestHomeserver } from '../support/homeserver.js';
+import { startStaticServer, type StaticServer } from '../support/static-server.js';
+import { runCli, writeConfig } from '../support/cli.js';
+
+function config(homeserver: string, rooms: Record<string, string>): string {
+  const lines = Object.entries(rooms).map(([name, id]) => `  ${name}: "${id}"`).join('\n');
+  return `timezone: Europe/Paris\nmatrix:\n  homeserver: ${homeserver}\n  accessTokenFile: ./token\nrooms:\n${lines}\nstore:\n  path: ./vigie.db\n`;
+}
+
+describe('vigie doctor', () => {
+  let hs: TestHomeserver;
+  let bot: string;
+  let admin: string;
+  let token: string;
+  let web: StaticServer | undefined;
+
+  beforeEach(async () => {
+    hs = await startHomeserver();
+    bot = hs.registerUser('vigie', 'pw');
+    admin = hs.registerUser('alice', 'pw');
+    token = hs.issueToken(bot, 'VIGIEDEV');
+  });
+  afterEach(async () => {
+    await web?.close();
+    web = undefined;
+    await hs.close();
+  });
+
+  const doctor = (yaml: string, extra: string[] = []) => runCli(['doctor', '--config', writeConfig(yaml, { token }), ...extra]);
+
+  it('passes when the bot is joined and may post, and says whose token it is', async () => {
+    const room = hs.createRoom({ creator: admin, join: [bot] });
+    const run = await doctor(config(hs.url, { ops: room }));
+    expect(run.code, run.all).toBe(0);
+    expect(run.all).toContain(`✓ ${hs.url} is a Matrix homeserver`);
+    expect(run.all).toContain('✓ the access token is valid: @vigie:localhost (device VIGIEDEV)');
+    expect(run.all).toMatch(/✓ room "ops" .* may send messages \(level 0 ≥ 0\)/);
+    expect(run.all).toContain('i the bot is subject to the homeserver\'s message rate limit');
+    expect(run.all).not.toContain(token);
+  });
+
+  it('fails on a revoked token and says to log in again', async () => {
+    hs.revokeToken(token);
+    const run = await doctor(config(hs.url, { ops: hs.createRoom({ creator: admin, join: [bot] }) }));
+    expect(run.code).toBe(1);
+    expect(run.all).toContain('✗ the homeserver refused the access token (M_UNKNOWN_TOKEN)');
+    expect(run.all).toContain('→ run `vigie login`');
+    expect(run.all).not.toContain(token);
+  });
+
+  it('finds an invite, and accepts it with --fix', async () => {
+    const room = hs.createRoom({ creator: admin, invite: [bot] });
+    const first = await doctor(config(hs.url, { ops: room }));
+    expect(first.code).toBe(1);
+    expect(first.all).toContain('is invited but has not joined');
+    expect(first.all).toContain('vigie doctor --fix');
+    const fixed = await doctor(config(hs.url, { ops: room }), ['--fix']);
+    expect(fixed.code, fixed.all).toBe(0);
+    expect(fixed.all).toContain('invite accepted');
+  });
+
+  it('says how to invite a bot that is not in the room', async () => {
+    const run = await doctor(config(hs.url, { ops: hs.createRoom({ creator: admin }) }));
+    expect(run.code).toBe(1);
+    expect(run.all).toMatch(/✗ room "ops" .* @vigie:localhost is not in the room/);
+    expect(run.all).toContain('invite @vigie:localhost');
+  });
+
+  it('reads power levels: a room where messages need 50', async () => {
+    const room = hs.createRoom({ creator: admin, join: [bot], powerLevels: { events_default: 50 } });
+    const run = await doctor(config(hs.url, { ops: room }));
+    expect(run.code).toBe(1);
+    expect(run.all).toContain('the bot may not send messages (its level 0 < 50 needed)');
+    expect(run.all).toContain('Roles & Permissions');
+  });
+
+  it('resolves aliases and warns about encrypted rooms', async () => {
+    hs.createRoom({ creator: admin, join: [bot], alias: 'ops', encrypted: true });
+    const run = await doctor(config(hs.url, { ops: '#ops:localhost' }));
+    expect(run.all).toMatch(/✓ room "ops" \(#ops:localhost\): alias resolves to !/);
+    expect(run.all).toMatch(/! room "ops" .* end-to-end encrypted/);
+    expect(run.code).toBe(0);
+  });
+
+  it('points at the homeserver behind a web-client URL given as homeserver', async () => {
+    web = await startStaticServer({
+      '/': { body: '<!doctype html><title>Element</title>' },
+      '/config.json': { body: { default_server_config: { 'm.homeserver': { base_url: hs.url } } } },
+    });
+    const run = await doctor(config(web.url, { ops: hs.createRoom({ creator: admin, join: [bot] }) }));
+    expect(run.code).toBe(1);
+    expect(run.all).toContain(`✗ ${web.url} is not a homeserver's API; the homeserver behind it is ${hs.url}`);
+    expect(run.all).toContain(`→ set matrix.homeserver: ${hs.url}`);
+  });
+
+  it('sees a lifted rate limit when the bot may read it', async () => {
+    const adminBot = hs.registerUser('vigie-admin', 'pw', { admin: true });
+    token = hs.issueToken(adminBot);
+    const room = hs.createRoom({ creator: admin, join: [adminBot] });
+    const client = await fetch(`${hs.url}/_synapse/admin/v1/users/${encodeURIComponent(adminBot)}/override_ratelimit`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages_per_second: 0, burst_count: 0 }),
+    });
+    expect(client.status).toBe(200);
+    const run = await doctor(config(hs.url, { ops: room }));
+    expect(run.all).toContain('✓ the homeserver does not rate-limit the bot\'s messages');
+  });
+});

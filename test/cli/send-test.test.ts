@@ -1,0 +1,58 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startHomeserver, type TestHomeserver } from '../support/homeserver.js';
+import { runCli, writeConfig } from '../support/cli.js';
+
+describe('vigie send-test', () => {
+  let hs: TestHomeserver;
+  let bot: string;
+  let token: string;
+  beforeEach(async () => {
+    hs = await startHomeserver();
+    bot = hs.registerUser('vigie', 'pw');
+    token = hs.issueToken(bot);
+  });
+  afterEach(() => hs.close());
+
+  it('sends a test alert to every room with its route template and prints the event ids', async () => {
+    const admin = hs.registerUser('alice', 'pw');
+    const ops = hs.createRoom({ creator: admin, join: [bot] });
+    const team = hs.createRoom({ creator: admin, join: [bot], alias: 'team' });
+    const yaml = `timezone: Europe/Paris
+matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }
+rooms: { ops: "${ops}", team: "#team:localhost" }
+routes:
+  - { rooms: [ops], template: seed }
+  - { rooms: [team] }
+store: { path: ./vigie.db }
+`;
+    const run = await runCli(['send-test', '--config', writeConfig(yaml, { token })]);
+    expect(run.code, run.all).toBe(0);
+    const [opsLine, teamLine] = run.out;
+    const opsEvent = hs.messages(ops)[0]!;
+    const teamEvent = hs.messages(team)[0]!;
+    expect(opsLine).toBe(`ops (${ops}): sent, event ${opsEvent.event_id}`);
+    expect(teamLine).toBe(`team (#team:localhost): sent, event ${teamEvent.event_id}`);
+    // The seed's template on a test event: Kuma's test placeholders, the alert branch (a test is not "up").
+    expect(opsEvent.content.body).toContain('🖥️ Service : Monitor Name not available');
+    expect(opsEvent.content.body).toContain('🌐 Cible : testing.hostname');
+    expect(opsEvent.content['m.mentions']).toEqual({});
+    expect(teamEvent.content.format).toBe('org.matrix.custom.html');
+    expect(run.all).not.toContain(token);
+  });
+
+  it('reports a room the bot may not post in, and exits 1', async () => {
+    const admin = hs.registerUser('alice', 'pw');
+    const ops = hs.createRoom({ creator: admin });
+    const yaml = `matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }\nrooms: { ops: "${ops}" }\nstore: { path: ./vigie.db }\n`;
+    const run = await runCli(['send-test', '--config', writeConfig(yaml, { token })]);
+    expect(run.code).toBe(1);
+    expect(run.out[0]).toMatch(/^ops \(!.*\): not delivered: .*M_FORBIDDEN/);
+    expect(hs.messages(ops)).toHaveLength(0);
+  });
+
+  it('needs a token', async () => {
+    const run = await runCli(['send-test', '--config', writeConfig(`matrix: { homeserver: ${hs.url} }\nrooms: { ops: "!a:localhost" }\n`)]);
+    expect(run.code).toBe(2);
+    expect(run.err.join('\n')).toMatch(/no Matrix access token.*vigie login/);
+  });
+});
