@@ -1,5 +1,5 @@
 // The HTTP server: health, readiness and metrics; sources add their routes as fastify plugins.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logging.js';
 
@@ -17,7 +17,9 @@ export interface ServerDeps {
 export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   // pino's Logger is a FastifyBaseLogger; widening it keeps FastifyInstance's default type parameters.
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'http' });
-  const app: FastifyInstance = Fastify({ loggerInstance, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  // Request lines are off: ingest URLs carry secrets, and fastify's own error lines would print them.
+  const logController = new LogController({ disableRequestLogging: true });
+  const app: FastifyInstance = Fastify({ loggerInstance, logController, bodyLimit: 1024 * 1024 });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const problems = deps.notReady();
