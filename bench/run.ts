@@ -1,8 +1,10 @@
 // `npm run bench`: runs every benchmark (or those named on the command line) and prints their figures.
+import { benchIngest } from './ingest.js';
 import { benchRender } from './render.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   render: benchRender,
+  ingest: benchIngest,
 };
 
 const wanted = process.argv.slice(2);

@@ -13,6 +13,9 @@ import { createMetrics } from './server/metrics.js';
 import { createServer, listen } from './server/server.js';
 import { openDatabase, type Database } from './store/db.js';
 import { acquireLock, type Lock } from './store/lock.js';
+import { createGroupCommit } from './store/group-commit.js';
+import { matrixProxy } from './ingest/matrix-proxy.js';
+import { uptimeKumaWebhook, type IngestDeps } from './ingest/uptime-kuma.js';
 
 /** How much of Vigie to build: the daemon wants everything, one-shot commands less. */
 export interface AppOptions {
@@ -28,6 +31,7 @@ export interface AppOptions {
 /** A built Vigie; start() begins delivering (and serving), stop() ends both cleanly. */
 export interface App {
   readonly loaded: LoadedConfig;
+  readonly logger: Logger;
   readonly templates: TemplateSet;
   readonly db: Database;
   readonly outbox: Outbox;
@@ -73,7 +77,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
   let server: FastifyInstance | undefined;
 
   const app: App = {
-    loaded, templates, db, outbox, deliverer, sender, dispatchWith,
+    loaded, logger: log, templates, db, outbox, deliverer, sender, dispatchWith,
     dispatch: dispatchWith(config.routes),
     address: undefined,
     async start() {
@@ -81,7 +85,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       else log.warn({ pending: outbox.depth().total }, 'no Matrix access token configured: alerts are kept in the outbox until one is set (run `vigie login`, then restart)');
       if (options.server) {
         server = await createServer({
-          logger: log, metrics: createMetrics({ deliverer, outbox }), plugins: options.plugins,
+          logger: log, metrics: createMetrics({ deliverer, outbox }),
+          plugins: [...ingestPlugins(app), ...(options.plugins ?? [])],
           notReady: () => notReady(db, deliverer),
         });
         app.address = await listen(server, config.server.listen);
@@ -96,6 +101,18 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     },
   };
   return app;
+}
+
+/** Uptime Kuma's webhook and Matrix notification; their alerts are committed in groups (one disk sync per burst). */
+function ingestPlugins(app: App): FastifyPluginAsync[] {
+  const { config } = app.loaded;
+  if (config.sources.uptimeKuma.length === 0) return [];
+  const group = createGroupCommit(app.db);
+  const ingest: IngestDeps = {
+    sources: config.sources.uptimeKuma, rooms: config.rooms, logger: app.logger,
+    dispatch: (event, options) => group(() => app.dispatch(event, options)),
+  };
+  return [uptimeKumaWebhook(ingest), matrixProxy(ingest)];
 }
 
 function notReady(db: Database, deliverer: Deliverer | undefined): string[] {

@@ -10,6 +10,7 @@ export const DEFAULT_TEMPLATE = [
   "{%- when 'up' -%}✅ **UP — {{ name }}**",
   "{%- when 'pending' -%}🟡 **PENDING — {{ name }}**",
   "{%- when 'maintenance' -%}🔧 **MAINTENANCE — {{ name }}**",
+  "{%- when 'certificate' -%}⚠️ **CERTIFICATE — {{ name }}**",
   "{%- else -%}⚠️ **TEST — {{ name }}**",
   "{%- endcase %}",
   "{% if hostnameOrURL != '' %}Target: {{ hostnameOrURL }}",
@@ -35,4 +36,6 @@ export const SEED_TEMPLATE =
 export const BUILTIN_TEMPLATES: Readonly<Record<string, string>> = {
   default: DEFAULT_TEMPLATE,
   seed: SEED_TEMPLATE,
+  // Text from Uptime Kuma that Vigie cannot read as an alert (a custom body or template): shown as Kuma wrote it.
+  'kuma-text': '{{ msg }}',
 };

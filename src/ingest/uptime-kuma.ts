@@ -1,0 +1,136 @@
+// The Uptime Kuma webhook: /ingest/uptime-kuma[/<token>], every form Kuma sends, answered once durably queued.
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { DispatchOptions } from '../alert/dispatch.js';
+import type { AlertEvent } from '../alert/event.js';
+import type { UptimeKumaSourceConfig } from '../config/schema.js';
+import type { OutboxRow } from '../delivery/outbox.js';
+import type { Logger } from '../logging.js';
+import { bearerToken, decodeSegment, sourceLookup } from './auth.js';
+import { BodyError, claimedContentType, decodeWebhookBody, decodeWebhookQuery, MAX_BODY_BYTES, rawBody, registerRawBody } from './body.js';
+import { KUMA_TEXT_TEMPLATE, kumaEventFromPayload, kumaEventFromText, PayloadError } from './kuma-event.js';
+
+/**
+ * A `Dispatch` (src/alert/dispatch.ts), or an asynchronous one that resolves once the rows are durably stored
+ * (group commit: many requests, one transaction); either way the client is answered only after it returns.
+ */
+export type IngestDispatch = (event: AlertEvent, options?: DispatchOptions) => OutboxRow[] | Promise<OutboxRow[]>;
+
+/** What both ingest plugins need; app.ts provides it. */
+export interface IngestDeps {
+  /** The configured `sources.uptimeKuma`; a source without a token is refused. */
+  sources: UptimeKumaSourceConfig[];
+  /** Room short names → room ids or aliases, as configured. */
+  rooms: Record<string, string>;
+  /** Routes, renders and queues durably; throws (or rejects) when the database fails. */
+  dispatch: IngestDispatch;
+  logger: Logger;
+  /** The clock, for events without a time of their own (tests, texts); default: the system's. */
+  now?: () => Date;
+}
+
+/** The webhook's path; the token follows it (`/ingest/uptime-kuma/<token>`) or comes as a bearer token. */
+export const WEBHOOK_PATH = '/ingest/uptime-kuma';
+/** Seconds a client is asked to wait after Vigie could not store an alert. */
+export const RETRY_AFTER_SECONDS = 10;
+
+/** How a request ended, for the plugin's one error path. */
+class Rejection extends Error {
+  constructor(readonly statusCode: number, message: string) {
+    super(message);
+  }
+}
+
+/** The webhook route plugin (encapsulated: its raw-body parser and hooks stay inside it). */
+export function uptimeKumaWebhook(deps: IngestDeps): FastifyPluginAsync {
+  const lookup = sourceLookup(deps.sources);
+  const log = deps.logger.child({ component: 'ingest-webhook' });
+  const now = deps.now ?? (() => new Date());
+  const sourceOf = new WeakMap<object, UptimeKumaSourceConfig>();
+
+  // Authenticates before the body is read: an unknown client never gets a megabyte parsed.
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    if (request.method !== 'GET' && request.method !== 'POST') {
+      reply.header('allow', 'GET, POST');
+      return fail(reply, new Rejection(405, `${request.method} is not accepted here: Kuma's webhook uses POST (or GET with msg, heartbeat and monitor in the query)`));
+    }
+    const presented = pathToken(request.url) ?? bearerToken(request.headers.authorization);
+    const source = lookup(presented);
+    if (source) {
+      sourceOf.set(request.raw, source);
+      return undefined;
+    }
+    reply.header('www-authenticate', 'Bearer');
+    if (presented === undefined) {
+      return fail(reply, new Rejection(401, `no token: post to ${WEBHOOK_PATH}/<token>, or send "Authorization: Bearer <token>" (Kuma's additional headers)`));
+    }
+    log.warn({ ip: request.ip }, 'webhook refused: unknown token (check the token in Kuma\'s webhook URL against sources.uptimeKuma)');
+    return fail(reply, new Rejection(401, 'unknown token: use the token of one of sources.uptimeKuma in Vigie\'s configuration'));
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const source = sourceOf.get(request.raw);
+    if (!source) return fail(reply, new Rejection(401, 'unknown token'));
+    try {
+      const { event, template } = await eventOf(request, source, now());
+      const rows = await Promise.resolve(deps.dispatch(event, { template }));
+      log.debug({ source: source.name, monitor: event.name, status: event.status, rows: rows.length }, 'webhook alert queued');
+      return reply.code(202).send({ status: 'queued', messages: rows.length });
+    } catch (error) {
+      if (error instanceof BodyError || error instanceof Rejection) return fail(reply, error);
+      if (error instanceof PayloadError) return fail(reply, new Rejection(400, `malformed Kuma payload: ${error.message}`));
+      log.error({ source: source.name, err: (error as Error).message }, 'could not queue a webhook alert (is the database writable?); answered 503');
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return fail(reply, new Rejection(503, `Vigie could not store the alert (${(error as Error).message}); retry in ${RETRY_AFTER_SECONDS} s`));
+    }
+  }
+
+  return async (app) => {
+    registerRawBody(app);
+    app.addHook('onRequest', authenticate);
+    app.setErrorHandler((error: FastifyError, _request, reply) => fail(reply, frameworkRejection(error, log)));
+    app.all(WEBHOOK_PATH, handle);
+    app.all(`${WEBHOOK_PATH}/*`, handle);
+  };
+}
+
+// Kuma's JSON, form-data and query are its payload; any other body is its rendered text, read for its alert line.
+async function eventOf(request: FastifyRequest, source: UptimeKumaSourceConfig, now: Date): Promise<{ event: AlertEvent; template?: string }> {
+  const decoded = request.method === 'GET'
+    ? decodeWebhookQuery(request.query)
+    : await decodeWebhookBody(rawBody(request), claimedContentType(request), request.headers['content-encoding']);
+  const options = { source: `uptime-kuma:${source.name}`, now };
+  let event: AlertEvent;
+  let template = source.template;
+  if (decoded.kind === 'payload') {
+    event = kumaEventFromPayload(decoded.payload, options);
+  } else {
+    const read = kumaEventFromText(decoded.text, options, decoded.candidates);
+    event = read.event;
+    // A text we cannot read is already the message its author wanted: print it as it is.
+    if (!read.recognised) template = KUMA_TEXT_TEMPLATE;
+  }
+  if (source.rooms) event.allowedRooms = source.rooms;
+  return { event, template };
+}
+
+/** The token in the path after WEBHOOK_PATH, decoded; undefined when the path has none. */
+function pathToken(url: string): string | undefined {
+  const path = url.split('?', 1)[0]!;
+  if (!path.startsWith(`${WEBHOOK_PATH}/`)) return undefined;
+  const segment = path.slice(WEBHOOK_PATH.length + 1);
+  return segment === '' ? undefined : decodeSegment(segment) ?? segment;
+}
+
+// Errors fastify raises before the handler (body too large, length mismatch): a 4xx with the reason, never the URL.
+function frameworkRejection(error: FastifyError, log: Logger): Rejection {
+  if (error instanceof Rejection || error instanceof BodyError) return error;
+  const status = error.statusCode ?? 500;
+  if (status === 413) return new Rejection(413, `the body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
+  if (status >= 400 && status < 500) return new Rejection(status, `the request could not be read: ${error.message}`);
+  log.error({ err: error.message, code: error.code }, 'webhook request failed inside Vigie');
+  return new Rejection(500, 'Vigie failed to handle this request; see its log');
+}
+
+function fail(reply: FastifyReply, error: Rejection | BodyError): FastifyReply {
+  return reply.code(error.statusCode).send({ error: error.message });
+}

@@ -1,0 +1,70 @@
+// Kuma's captured requests through the whole of Vigie: HTTP ingest → outbox → deliverer → the room.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import { silentLogger } from '../../src/logging.js';
+import { writeConfig } from '../support/cli.js';
+import { startHomeserver, type TestHomeserver } from '../support/homeserver.js';
+import { fixture } from './harness.js';
+
+async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('Uptime Kuma through Vigie', () => {
+  let hs: TestHomeserver;
+  let app: App;
+  let room: string;
+
+  beforeEach(async () => {
+    hs = await startHomeserver();
+    const bot = hs.registerUser('vigie', 'pw');
+    room = hs.createRoom({ creator: hs.registerUser('alice', 'pw'), join: [bot] });
+    const yaml = `timezone: Europe/Paris
+matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }
+rooms: { ops: "${room}" }
+routes: [{ rooms: [ops], template: seed }]
+sources: { uptimeKuma: [{ name: kuma, token: syt_test, rooms: [ops] }] }
+store: { path: ./vigie.db }
+server: { listen: "127.0.0.1:0" }
+`;
+    app = await createApp(await loadConfig(writeConfig(yaml, { token: hs.issueToken(bot) })), { logger: silentLogger(), server: true });
+    await app.start();
+  });
+  afterEach(async () => {
+    await app.stop();
+    await hs.close();
+  });
+
+  it('delivers a webhook as the seed template meant it, after answering 202', async () => {
+    const down = fixture('webhook-json__down');
+    const answer = await fetch(`${app.address}/ingest/uptime-kuma/syt_test`, {
+      method: 'POST', headers: down.headers, body: JSON.stringify(down.body),
+    });
+    expect(answer.status).toBe(202);
+    const message = await until(() => hs.messages(room)[0], 'the alert in the room');
+    expect(message.content.body).toMatch(/^🚨 ALERTE : SERVICE HORS LIGNE\n\n🖥️ Service : Local Target 9998\n🌐 Cible : http:\/\/127.0.0.1:9998\/health/);
+    expect(message.content.body).toContain('⏰ Heure : 26/11/2026 13:09');
+  });
+
+  it('takes Kuma\'s own Matrix notification pointed at Vigie, once per txnId', async () => {
+    const down = fixture('matrix__down');
+    const path = down.path.replace(encodeURIComponent('!abc:localhost'), encodeURIComponent(room));
+    const send = () => fetch(`${app.address}${path}`, { method: 'PUT', headers: down.headers, body: JSON.stringify(down.body) });
+    const first = await send();
+    expect(first.status).toBe(200);
+    const { event_id } = await first.json() as { event_id: string };
+    const again = await send();
+    expect(await again.json()).toEqual({ event_id });
+    const message = await until(() => hs.messages(room)[0], 'the alert in the room');
+    expect(message.content.body).toMatch(/^🚨 ALERTE : SERVICE HORS LIGNE/);
+    await app.deliverer!.whenIdle();
+    expect(hs.messages(room)).toHaveLength(1);
+  });
+});
