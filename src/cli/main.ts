@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { TemplateError } from '../alert/render/templates.js';
 import { ConfigError } from '../config/errors.js';
+import { LockError } from '../store/lock.js';
 import { createLogger } from '../logging.js';
 import { VERSION } from '../version.js';
 import { checkConfigCommand } from './check-config.js';
@@ -79,6 +80,10 @@ function reportError(error: unknown, io: CliIO): number {
   if (error instanceof CliError) {
     io.err(`vigie: ${error.message}`);
     return error.exitCode;
+  }
+  if (error instanceof LockError) {
+    io.err(`vigie: ${error.message}`);
+    return 1;
   }
   if (error instanceof ConfigError || error instanceof TemplateError) {
     io.err(`vigie: ${error.message}`);

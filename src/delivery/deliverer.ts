@@ -258,7 +258,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   }
 
   private idleNow(): boolean {
-    return this.inFlight.size === 0 && this.outbox.depth().total === 0;
+    return this.inFlight.size === 0 && !this.outbox.hasPending();
   }
 
   private checkIdle(): void {

@@ -68,8 +68,12 @@ export class Outbox {
   private readonly stmts;
   private readonly enqueueAll: (messages: readonly OutboxMessage[]) => OutboxRow[];
 
+  /** The connection's own synchronous level (FULL in production), restored after relaxed writes. */
+  private readonly synchronous: number;
+
   constructor(private readonly db: Database, options: OutboxOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.synchronous = db.pragma('synchronous', { simple: true }) as number;
     this.stmts = prepare(db);
     this.enqueueAll = db.transaction((messages: readonly OutboxMessage[]) => messages.map((m) => this.insertOne(m)));
   }
@@ -91,17 +95,22 @@ export class Outbox {
 
   /** The homeserver accepted the row: it is never sent again. */
   markSent(id: number, eventId: string): void {
-    this.expectPending(this.stmts.markSent.run(eventId, this.now(), id).changes, id, 'mark it sent');
+    this.relaxed(() => this.expectPending(this.stmts.markSent.run(eventId, this.now(), id).changes, id, 'mark it sent'));
   }
 
   /** A failed attempt: the row stays pending, with the error and the planned retry time. */
   recordAttempt(id: number, error: string, nextAttemptAt: number): void {
-    this.expectPending(this.stmts.recordAttempt.run(error, nextAttemptAt, id).changes, id, 'record an attempt');
+    this.relaxed(() => this.expectPending(this.stmts.recordAttempt.run(error, nextAttemptAt, id).changes, id, 'record an attempt'));
   }
 
   /** The homeserver will never accept the row as it is: kept for people to see, never sent again. */
   markRejected(id: number, reason: string): void {
     this.expectPending(this.stmts.markRejected.run(reason, id).changes, id, 'reject it');
+  }
+
+  /** Whether any row is pending (cheap, unlike depth()). */
+  hasPending(): boolean {
+    return this.stmts.anyPending.get() !== undefined;
   }
 
   /** How many rows are pending, in total and per room. */
@@ -123,6 +132,21 @@ export class Outbox {
   /** Deletes sent and rejected rows finished before `sentBefore` (rejected ones count from creation); never pending ones. */
   prune(sentBefore: number = this.now() - DEFAULT_RETENTION_MS): number {
     return this.stmts.prune.run(sentBefore).changes;
+  }
+
+  /**
+   * Runs bookkeeping after a send without waiting for the disk (synchronous=NORMAL: still safe against a crash of
+   * the process, not against a power cut). If a power cut loses a "sent" mark, the row is sent again with its txnId
+   * and the homeserver answers with the event it already has: what must be durable is the enqueue, not this.
+   */
+  private relaxed(write: () => void): void {
+    if (this.synchronous <= 1) return write();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      write();
+    } finally {
+      this.db.pragma(`synchronous = ${this.synchronous}`);
+    }
   }
 
   private insertOne(m: OutboxMessage): OutboxRow {
@@ -165,6 +189,7 @@ function prepare(db: Database) {
     markRejected: db.prepare(`UPDATE outbox SET state = 'rejected', attempts = attempts + 1, last_error = ?
       WHERE id = ? AND state = 'pending'`),
     depth: db.prepare(`SELECT room_id, count(*) AS n FROM outbox WHERE state = 'pending' GROUP BY room_id`),
+    anyPending: db.prepare(`SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1`),
     get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
     prune: db.prepare(`DELETE FROM outbox WHERE state <> 'pending' AND coalesce(sent_at, created_at) < ?`),
   };

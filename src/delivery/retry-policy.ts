@@ -83,9 +83,13 @@ export function backoffMs(attempt: number, policy: RetryPolicy): number {
   return Math.max(1, Math.min(policy.maxBackoffMs, Math.round(base * spread)));
 }
 
+// Synapse truncates the wait to whole milliseconds, so a hint of 0 means "a moment", not "no hint".
+const MIN_RATE_LIMIT_WAIT_MS = 50;
+
 function rateLimitDelayMs(error: MatrixError, policy: RetryPolicy): number {
   const hint = error.retryAfterMs;
-  return hint !== undefined && Number.isFinite(hint) && hint > 0 ? Math.ceil(hint) : policy.rateLimitFallbackMs;
+  if (hint === undefined || !Number.isFinite(hint) || hint < 0) return policy.rateLimitFallbackMs;
+  return Math.max(Math.ceil(hint), MIN_RATE_LIMIT_WAIT_MS);
 }
 
 /** `M_FORBIDDEN: You are not in this room` — the server's words, after its code. */

@@ -8,6 +8,11 @@ const FRESH_LOCK_MS = 2_000;
 /** Paths locked by this process, so a second acquire here fails instead of taking over its own lock. */
 const heldHere = new Set<string>();
 
+/** Another process (or this one) holds the database: the message names the pid and what to do. */
+export class LockError extends Error {
+  override readonly name = 'LockError';
+}
+
 /** A held lock; `release()` removes the file if it is still ours. */
 export interface Lock {
   /** The lock file's path (`<db>.lock`). */
@@ -20,17 +25,17 @@ export interface Lock {
 export function acquireLock(dbPath: string): Lock {
   const path = `${dbPath}.lock`;
   if (heldHere.has(path)) {
-    throw new Error(`the database ${dbPath} is already locked by this process (${path}): open it once and share the connection.`);
+    throw new LockError(`the database ${dbPath} is already locked by this process (${path}): open it once and share the connection.`);
   }
   // The lock comes before the database, so on a first run it makes the folder.
   mkdirSync(dirname(path), { recursive: true });
   if (!tryCreate(path)) {
     const holder = readHolder(path);
-    if (holder.alive) throw new Error(holder.why);
+    if (holder.alive) throw new LockError(holder.why);
     // The holder is gone (SIGKILL, crash, power loss): take its lock over without asking anyone.
     removeIfUnchanged(path, holder.content);
     if (!tryCreate(path)) {
-      throw new Error(`another Vigie took the lock ${path} at the same moment (pid ${readFileSafe(path).trim() || 'unknown'}); stop it first, only one may use ${dbPath}.`);
+      throw new LockError(`another Vigie took the lock ${path} at the same moment (pid ${readFileSafe(path).trim() || 'unknown'}); stop it first, only one may use ${dbPath}.`);
     }
   }
   heldHere.add(path);
