@@ -1,9 +1,11 @@
 // `npm run bench`: runs every benchmark (or those named on the command line) and prints their figures.
+import { benchDelivery } from './delivery.js';
 import { benchIngest } from './ingest.js';
 import { benchRender } from './render.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   render: benchRender,
+  delivery: benchDelivery,
   ingest: benchIngest,
 };
 

@@ -3,8 +3,11 @@
 /** Heartbeat status codes, as Uptime Kuma numbers them. */
 export const HEARTBEAT = { DOWN: 0, UP: 1, PENDING: 2, MAINTENANCE: 3 } as const;
 
-/** What an event says about its service. `test` is a test notification (Kuma's "Test" button, `vigie send-test`). */
-export type EventStatus = 'down' | 'up' | 'pending' | 'maintenance' | 'test';
+/**
+ * What an event says about its service. `test` is a test notification (Kuma's "Test" button, `vigie send-test`);
+ * `certificate` warns that a monitor's TLS certificate is about to expire.
+ */
+export type EventStatus = 'down' | 'up' | 'pending' | 'maintenance' | 'test' | 'certificate';
 
 /** A Kuma-shaped JSON object (heartbeatJSON, monitorJSON): passed to templates as is. */
 export type KumaJSON = Record<string, unknown>;
@@ -35,16 +38,19 @@ export interface AlertEvent {
 /** Kuma's label for a status, as its `status` template variable prints it. */
 export function kumaStatusLabel(status: EventStatus): string {
   if (status === 'test') return '⚠️ Test';
+  // Kuma sends its expiry warning without a status; Vigie names it so templates and routes can tell it apart.
+  if (status === 'certificate') return '⚠️ Certificate';
   return status === 'down' ? '🔴 Down' : '✅ Up';
 }
 
-/** The heartbeat code of a status (test has none: null). */
+/** The heartbeat code of a status (test and certificate have none: null). */
 export function heartbeatCode(status: EventStatus): number | null {
   switch (status) {
     case 'down': return HEARTBEAT.DOWN;
     case 'up': return HEARTBEAT.UP;
     case 'pending': return HEARTBEAT.PENDING;
     case 'maintenance': return HEARTBEAT.MAINTENANCE;
-    case 'test': return null;
+    case 'test':
+    case 'certificate': return null;
   }
 }

@@ -6,6 +6,7 @@ import { ConfigError } from './errors.js';
 import { loadConfig, parseConfig } from './load.js';
 
 const MATRIX = 'matrix:\n  homeserver: https://matrix.example.org\n';
+const ROOM = 'rooms: { ops: "!a:x.org" }\n';
 
 /** The ConfigError a text gives (fails the test if it loads). */
 async function errorOf(text: string, env: NodeJS.ProcessEnv = {}): Promise<ConfigError> {
@@ -23,7 +24,7 @@ describe('parseConfig errors name the file, the line and the field', () => {
     ['an unknown top-level field', `${MATRIX}monitor: []\n`, 3, 'monitor', 'did you mean \'monitors\'?'],
     ['an unknown field in a route', `${MATRIX}rooms: { ops: "!a:x.org" }\nroutes:\n  - rooms: [ops]\n    contine: true\n`, 6,
       'routes[0].contine', 'did you mean \'continue\'?'],
-    ['an unknown field in store', `${MATRIX}store:\n  file: x.db\n`, 4, 'store.file', 'unknown field \'file\' (known fields: path)'],
+    ['an unknown field in store', `${MATRIX}store:\n  file: x.db\n`, 4, 'store.file', 'unknown field \'file\' (known fields: path, heartbeatRetention)'],
     ['an unknown field in sources', `${MATRIX}sources:\n  kuma: []\n`, 4, 'sources.kuma', 'unknown field \'kuma\''],
     ['a missing required field (points at its parent)', 'timezone: UTC\nmatrix:\n  msgtype: m.text\n', 2, 'matrix.homeserver',
       'required field is missing'],
@@ -56,13 +57,33 @@ describe('parseConfig errors name the file, the line and the field', () => {
       'a source needs token or tokenFile'],
     ['a source name unfit for a URL', `${MATRIX}sources:\n  uptimeKuma:\n    - name: my kuma\n      token: t0ken\n`, 5,
       'sources.uptimeKuma[0].name', 'expected letters, digits, _ or -'],
-    ['two monitors with one name', `${MATRIX}monitors:\n  - { name: Site, type: http }\n  - { name: Site, type: tcp }\n`, 5,
+    ['two monitors with one name', `${MATRIX}${ROOM}monitors:\n  - { name: Site, type: http, url: "https://a.org" }\n  - { name: Site, type: tcp, hostname: a, port: 1 }\n`, 6,
       'monitors[1].name', 'monitor name \'Site\' is already used by monitor #1'],
     ['a monitor of unknown type', `${MATRIX}monitors:\n  - name: Site\n    type: htp\n`, 5, 'monitors[0].type', 'got "htp"'],
-    ['a negative maxretries', `${MATRIX}monitors:\n  - name: Site\n    type: http\n    maxretries: -1\n`, 6, 'monitors[0].maxretries',
-      'must be at least 0, got -1'],
-    ['a fractional maxretries', `${MATRIX}monitors:\n  - name: Site\n    type: http\n    maxretries: 1.5\n`, 6, 'monitors[0].maxretries',
-      'expected a whole number, got 1.5'],
+    ['a negative maxretries', `${MATRIX}${ROOM}monitors:\n  - name: Site\n    type: http\n    url: https://a.org\n    maxretries: -1\n`, 8,
+      'monitors[0].maxretries', 'must be at least 0, got -1'],
+    ['a fractional maxretries', `${MATRIX}${ROOM}monitors:\n  - name: Site\n    type: http\n    url: https://a.org\n    maxretries: 1.5\n`, 8,
+      'monitors[0].maxretries', 'expected a whole number, got 1.5'],
+    ['a monitor without its type\'s field', `${MATRIX}${ROOM}monitors:\n  - name: Site\n    type: tcp\n    hostname: db\n`, 5,
+      'monitors[0].port', 'required field is missing'],
+    ['a bad field of the monitor\'s type', `${MATRIX}${ROOM}monitors:\n  - name: Site\n    type: http\n    url: example.org\n`, 7,
+      'monitors[0].url', 'expected an http or https URL like "https://example.org/health", got "example.org"'],
+    ['a field of another type', `${MATRIX}${ROOM}monitors:\n  - name: DB\n    type: tcp\n    hostname: db\n    port: 5432\n    urll: x\n`, 9,
+      'monitors[0].urll', 'unknown field \'urll\' (a tcp monitor\'s fields are: name, type, interval'],
+    ['a typo in a field of the type', `${MATRIX}${ROOM}monitors:\n  - name: Site\n    type: http\n    url: https://a.org\n    keywrd: OK\n`, 8,
+      'monitors[0].keywrd', 'unknown field \'keywrd\' — did you mean \'keyword\'?'],
+    ['a push monitor without token', `${MATRIX}${ROOM}monitors:\n  - name: Cron\n    type: push\n`, 5, 'monitors[0].token',
+      'a push monitor needs token, the secret of its push URL /api/push/<token>'],
+    ['a monitor no route takes', `${MATRIX}${ROOM}routes:\n  - { rooms: [ops], match: { tags: [prod] } }\nmonitors:\n  - { name: Site, type: http, url: "https://a.org", tags: [dev] }\n`, 7,
+      'monitors[0].name', 'no route takes the DOWN alerts of monitor \'Site\': add a route that matches it'],
+    ['a monitor routed only for recoveries', `${MATRIX}${ROOM}routes:\n  - { rooms: [ops], match: { status: [up] } }\nmonitors:\n  - { name: Site, type: http, url: "https://a.org" }\n`, 7,
+      'monitors[0].name', 'no route takes the DOWN alerts of monitor \'Site\''],
+    ['a monitor without any room', `${MATRIX}monitors:\n  - { name: Site, type: http, url: "https://a.org" }\n`, 4,
+      'monitors[0].name', 'monitor \'Site\' has nowhere to send its alerts: add a room under rooms:'],
+    ['a maintenance window for an unknown monitor', `${MATRIX}${ROOM}monitors:\n  - { name: Site, type: http, url: "https://a.org" }\nmaintenance:\n  - { monitors: [Sité], from: "02:00", to: "03:00" }\n`, 7,
+      'maintenance[0].monitors[0]', 'unknown monitor \'Sité\' — did you mean \'Site\'? (monitors are: Site)'],
+    ['a maintenance window with a bad time', `${MATRIX}maintenance:\n  - from: "2:00"\n    to: "03:00"\n`, 4,
+      'maintenance[0].from', 'expected a time of day like "02:00", got "2:00"'],
     ['a template that is neither text nor { file }', `${MATRIX}templates:\n  seed: [a]\n`, 4, 'templates.seed',
       'expected Liquid source text, or { file: path }'],
     ['both accessToken and accessTokenFile', `${MATRIX}  accessToken: abc\n  accessTokenFile: ./t\n`, 4, 'matrix.accessTokenFile',
@@ -122,8 +143,9 @@ describe('parseConfig applies defaults', () => {
       templates: {},
       routes: [{ rooms: ['ops'], template: 'default', continue: false }],
       monitors: [],
+      maintenance: [],
       sources: { uptimeKuma: [] },
-      store: { path: '/etc/vigie/data/vigie.db' },
+      store: { path: '/etc/vigie/data/vigie.db', heartbeatRetention: 90 * 86_400_000 },
       server: { listen: '127.0.0.1:8080' },
       delivery: { maxBackoff: 300_000, parkedRetry: 300_000 },
       log: { level: 'info' },
@@ -138,19 +160,19 @@ describe('parseConfig applies defaults', () => {
     expect((await parseConfig(MATRIX, 'v.yaml', { env: {} })).config.routes).toEqual([]);
   });
 
-  it('gives monitors their defaults, retryInterval following interval, and keeps type-specific fields', async () => {
-    const text = `${MATRIX}monitors:\n  - { name: A, type: http, url: "https://a.org", interval: 2m }\n  - { name: B, type: tcp, hostname: b, port: 22, retryInterval: 10 }\n`;
+  it('gives monitors their defaults, retryInterval following interval, and parses type-specific fields with the type\'s schema', async () => {
+    const text = `${MATRIX}${ROOM}monitors:\n  - { name: A, type: http, url: "https://a.org", interval: 2m }\n  - { name: B, type: tcp, hostname: b, port: 22, retryInterval: 10, timeout: 5s }\n`;
     const { config } = await parseConfig(text, 'v.yaml', { env: {} });
-    expect(config.monitors).toEqual([
-      { name: 'A', type: 'http', url: 'https://a.org', interval: 120_000, retryInterval: 120_000, maxretries: 0, resendInterval: 0, tags: [], upsideDown: false },
-      { name: 'B', type: 'tcp', hostname: 'b', port: 22, interval: 60_000, retryInterval: 10_000, maxretries: 0, resendInterval: 0, tags: [], upsideDown: false },
-    ]);
+    const common = { maxretries: 0, resendInterval: 0, tags: [], upsideDown: false };
+    expect(config.monitors[0]).toMatchObject({ name: 'A', type: 'http', url: 'https://a.org', interval: 120_000, retryInterval: 120_000, ...common,
+      method: 'GET', acceptedStatusCodes: ['200-299'], timeout: 30_000, tlsExpiryDays: [14, 7, 1] });
+    expect(config.monitors[1]).toEqual({ name: 'B', type: 'tcp', hostname: 'b', port: 22, interval: 60_000, retryInterval: 10_000, ...common, timeout: 5_000 });
   });
 
   it('accepts YAML anchors and merge keys (shared monitor settings)', async () => {
     const text = `${MATRIX}x-defaults: &d { interval: 30s, tags: [prod] }\n`;
     expect((await errorOf(text)).field).toBe('x-defaults');
-    const merged = `${MATRIX}monitors:\n  - &a { name: A, type: http, interval: 30s, tags: [prod] }\n  - { <<: *a, name: B }\n`;
+    const merged = `${MATRIX}${ROOM}monitors:\n  - &a { name: A, type: http, url: "https://a.org", interval: 30s, tags: [prod] }\n  - { <<: *a, name: B }\n`;
     const { config } = await parseConfig(merged, 'v.yaml', { env: {} });
     expect(config.monitors[1]).toMatchObject({ name: 'B', type: 'http', interval: 30_000, tags: ['prod'] });
   });
@@ -159,7 +181,7 @@ describe('parseConfig applies defaults', () => {
 describe('parseConfig substitutes ${VAR}', () => {
   it('in any string value, with defaults and the $${ escape', async () => {
     const text = 'matrix:\n  homeserver: https://${HS_HOST}\n  accessToken: ${TOKEN:-}\n  deviceName: "$${not a var}"\n' +
-      'monitors:\n  - name: ${SITE:-Site}\n    type: http\n    interval: "${EVERY}"\n    maxretries: ${RETRIES}\n';
+      `${ROOM}monitors:\n  - name: \${SITE:-Site}\n    type: http\n    url: https://a.org\n    interval: "\${EVERY}"\n    maxretries: \${RETRIES}\n`;
     const { config } = await parseConfig(text, 'v.yaml', { env: { HS_HOST: 'm.example.org', EVERY: '5m', RETRIES: '3' } });
     expect(config.matrix).toMatchObject({ homeserver: 'https://m.example.org', accessToken: undefined, deviceName: '${not a var}' });
     expect(config.monitors[0]).toMatchObject({ name: 'Site', interval: 300_000, maxretries: 3 });

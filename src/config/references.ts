@@ -1,5 +1,6 @@
 // Checks across sections (routes name rooms and templates that exist, names are unique) and the default route.
 import { BUILTIN_TEMPLATES } from '../alert/render/builtin.js';
+import { route, type RouteRule } from '../alert/router.js';
 import type { z } from 'zod';
 import { didYouMean } from './suggest.js';
 
@@ -7,8 +8,9 @@ import { didYouMean } from './suggest.js';
 interface Referencing {
   rooms: Record<string, string>;
   templates: Record<string, unknown>;
-  routes?: { rooms: string[]; template: string; match?: { sources?: string[] | undefined } | undefined }[] | undefined;
-  monitors: { name: string }[];
+  routes?: (RouteRule & { rooms: string[]; template: string; match?: { sources?: string[] | undefined } | undefined })[] | undefined;
+  monitors: { name: string; tags: string[] }[];
+  maintenance: { monitors?: string[] | undefined }[];
   sources: { uptimeKuma: { name: string; rooms?: string[] | undefined; template?: string | undefined }[] };
 }
 
@@ -46,7 +48,30 @@ export function checkReferences(config: Referencing, ctx: z.RefinementCtx): void
     checkTemplate(source.template, ['sources', 'uptimeKuma', i, 'template']);
   });
   checkUnique(config.monitors.map((m) => m.name), ['monitors'], 'monitor', report);
+  checkMonitorsRouted(config, report);
+  const monitorNames = config.monitors.map((m) => m.name);
+  config.maintenance.forEach((window, i) => {
+    window.monitors?.forEach((name, j) => {
+      if (monitorNames.includes(name)) return;
+      report(['maintenance', i, 'monitors', j], `unknown monitor '${name}'${didYouMean(name, monitorNames)} (monitors are: ${monitorNames.join(', ') || 'none'})`);
+    });
+  });
   checkUnique(kumaNames, ['sources', 'uptimeKuma'], 'source', report);
+}
+
+/** A monitor whose DOWN alerts no route takes would fail silently: that is a configuration error. */
+function checkMonitorsRouted(config: Referencing, report: (path: Path, message: string) => void): void {
+  const rules = applyDefaultRoutes(config).routes;
+  config.monitors.forEach((monitor, i) => {
+    const down = {
+      source: 'monitor', status: 'down' as const, name: monitor.name, tags: monitor.tags, hostnameOrURL: '', msg: '',
+      time: new Date(0), heartbeatJSON: null, monitorJSON: null,
+    };
+    if (route(down, rules).length > 0) return;
+    report(['monitors', i, 'name'], Object.keys(config.rooms).length === 0
+      ? `monitor '${monitor.name}' has nowhere to send its alerts: add a room under rooms: (and routes: if not every alert goes to every room)`
+      : `no route takes the DOWN alerts of monitor '${monitor.name}': add a route that matches it (match.monitors: [${monitor.name}], one of its tags, or no match at all)`);
+  });
 }
 
 function checkUnique(names: string[], path: Path, what: string, report: (path: Path, message: string) => void): void {

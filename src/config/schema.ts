@@ -1,7 +1,10 @@
 // The configuration file's schema (zod): every field with its default and a one-line description.
 import { z } from 'zod';
 import { duration, isHomeserver, listenAddress, roomTarget, secret, secretFile, timeZoneField } from './fields.js';
+import { createChecks, PushRegistry, type CheckType } from '../monitor/checks/index.js';
+import { maintenanceSchema } from '../monitor/maintenance.js';
 import { applyDefaultRoutes, checkReferences } from './references.js';
+import { didYouMean } from './suggest.js';
 
 /** Statuses a route can match (`certificate`: a TLS certificate about to expire). */
 export const ROUTE_STATUSES = ['down', 'up', 'pending', 'maintenance', 'test', 'certificate'] as const;
@@ -51,20 +54,59 @@ const routeSchema = z.strictObject({
   continue: z.boolean().default(false).describe('Keep looking at the next routes after this one matched'),
 });
 
+/** The fields every monitor has, whatever its type. */
+const COMMON_MONITOR_FIELDS = {
+  name: z.string().min(1).describe('Unique name of the service, as messages show it'),
+  interval: duration().prefault('60s').describe('Time between checks'),
+  retryInterval: duration().optional().describe('Time between checks while retrying; default: interval'),
+  maxretries: z.int().nonnegative().default(0).describe('Failures tolerated (PENDING) before DOWN'),
+  resendInterval: z.int().nonnegative().default(0).describe('Re-send a DOWN alert every N down checks; 0: never'),
+  tags: z.array(z.string()).default([]).describe('Tags, for routes and maintenance windows'),
+  upsideDown: z.boolean().default(false).describe('Invert the result: a reachable target is DOWN'),
+};
+
+/** Check definitions, for their schemas only (the push registry here receives nothing). */
+const CHECKS = createChecks({ pushes: new PushRegistry() });
+
+/** A check type's own fields, merged with the common ones so each keeps its parsing, default and message. */
+function checkFields(type: CheckType): Record<string, z.ZodType> {
+  const schema: unknown = CHECKS[type].schema;
+  // Merging shapes would drop object-level refinements: a check schema must not have any.
+  if (!(schema instanceof z.ZodObject) || (schema._zod.def.checks?.length ?? 0) > 0) {
+    throw new Error(`the ${type} check's schema must be a plain z.object to merge into the monitor schema (a bug in Vigie)`);
+  }
+  return { ...schema.shape };
+}
+
+/** A monitor of one type: common fields and the type's own; any other field is reported with the ones it may mean. */
+function monitorOfType<T extends CheckType>(type: T) {
+  const own = checkFields(type);
+  // Vigie never shows a push token (not in logs, not in /api/monitors): one it made up could never be learnt.
+  if (own.token) own.token = own.token.describe('Secret of the push URL (/api/push/<token>), required; keep it out of sight like a password');
+  const known = ['name', 'type', ...Object.keys(COMMON_MONITOR_FIELDS).slice(1), ...Object.keys(own)];
+  return z.looseObject({ ...own, ...COMMON_MONITOR_FIELDS, type: z.literal(type).describe(`Check type: ${MONITOR_TYPES.join(', ')}`) })
+    .superRefine((monitor, ctx) => {
+      for (const key of Object.keys(monitor)) {
+        if (known.includes(key)) continue;
+        const hint = didYouMean(key, known) || ` (a ${type} monitor's fields are: ${known.join(', ')})`;
+        ctx.addIssue({ code: 'custom', path: [key], message: `unknown field '${key}'${hint}` });
+      }
+      if (type === 'push' && monitor.token === undefined) {
+        ctx.addIssue({
+          code: 'custom', path: ['token'],
+          message: 'a push monitor needs token, the secret of its push URL /api/push/<token> (e.g. the output of `openssl rand -hex 16`)',
+        });
+      }
+    });
+}
+
 const monitorSchema = z
-  .looseObject({
-    name: z.string().min(1).describe('Unique name of the service, as messages show it'),
-    type: z.enum(MONITOR_TYPES).describe('Check type: http, tcp, dns, ping or push'),
-    interval: duration().prefault('60s').describe('Time between checks'),
-    retryInterval: duration().optional().describe('Time between checks while retrying; default: interval'),
-    maxretries: z.int().nonnegative().default(0).describe('Failures tolerated (PENDING) before DOWN'),
-    resendInterval: z.int().nonnegative().default(0).describe('Re-send a DOWN alert every N down checks; 0: never'),
-    tags: z.array(z.string()).default([]).describe('Tags, for routes'),
-    upsideDown: z.boolean().default(false).describe('Invert the result: a reachable target is DOWN'),
-  })
-  // Object.assign rather than a spread keeps the type's index signature (the fields of each check type).
+  .discriminatedUnion('type', [
+    monitorOfType('http'), monitorOfType('tcp'), monitorOfType('dns'), monitorOfType('ping'), monitorOfType('push'),
+  ], { error: (issue) => (issue.code === 'invalid_union' ? `expected one of ${MONITOR_TYPES.map((t) => `"${t}"`).join(', ')}` : undefined) })
+  // Object.assign rather than a spread keeps each type's fields as parsed.
   .transform((monitor) => Object.assign(monitor, { retryInterval: monitor.retryInterval ?? monitor.interval }))
-  .describe('A service Vigie checks itself; fields beyond these depend on type');
+  .describe('A service Vigie checks itself; fields beyond the common ones depend on type');
 
 const kumaSourceSchema = z
   .strictObject({
@@ -96,11 +138,14 @@ export const configSchema = z
     routes: z.array(routeSchema).optional()
       .describe('Which alerts go to which rooms, first match wins unless continue; absent: everything to every room'),
     monitors: z.array(monitorSchema).default([]).describe('Services Vigie checks itself'),
+    maintenance: z.array(maintenanceSchema).default([])
+      .describe('Maintenance windows: the monitors they hold are not checked and send no alert'),
     sources: z.strictObject({
       uptimeKuma: z.array(kumaSourceSchema).default([]).describe('Uptime Kuma instances posting to Vigie (webhook or Matrix notification)'),
     }).prefault({}).describe('Alerts coming from elsewhere'),
     store: z.strictObject({
       path: z.string().min(1).default('./data/vigie.db').describe('SQLite file (relative to this file), created on first run'),
+      heartbeatRetention: duration().prefault('90d').describe('How long heartbeats are kept (hourly aggregates too; minute ones a day)'),
     }).prefault({}).describe('Where Vigie keeps its state and outbox'),
     server: z.strictObject({
       listen: listenAddress().default('127.0.0.1:8080').describe('host:port of the HTTP server (ingest, /healthz, /metrics)'),
@@ -126,7 +171,9 @@ export type Config = Omit<ParsedConfig, 'templates'> & { templates: Record<strin
 export type MatrixConfig = Config['matrix'];
 /** One entry of `routes` (after defaults). */
 export type RouteConfig = Config['routes'][number];
-/** One entry of `monitors`: the common fields, plus the type's own (checked by the monitor engine). */
+/** One entry of `monitors`: the common fields, plus the type's own, parsed by that check type's schema. */
 export type MonitorConfig = Config['monitors'][number];
+/** One entry of `maintenance`. */
+export type MaintenanceWindowConfig = Config['maintenance'][number];
 /** One entry of `sources.uptimeKuma`; `token` is undefined when it was left empty (the source is refused). */
 export type UptimeKumaSourceConfig = Config['sources']['uptimeKuma'][number];

@@ -169,6 +169,49 @@ export class MatrixClient {
     return { eventId: res.event_id };
   }
 
+  /** The users joined to a room (`/joined_members`): whose devices get the room's encryption keys. */
+  async joinedMembers(roomId: string): Promise<string[]> {
+    const what = `listing the members of ${roomId}`;
+    const res = await this.#call('GET', this.#v3('rooms', roomId, 'joined_members'), { what });
+    if (typeof res.joined !== 'object' || res.joined === null) throw this.#malformed(what, 'joined');
+    return Object.keys(res.joined);
+  }
+
+  /** One `/sync`; the answer is returned whole, for the parts the caller reads (to-device, device lists…). */
+  async sync(params: { since?: string; timeoutMs?: number; filter?: string }, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const query: Record<string, string> = { timeout: String(params.timeoutMs ?? 0) };
+    if (params.since !== undefined) query.since = params.since;
+    if (params.filter !== undefined) query.filter = params.filter;
+    const res = await this.#call('GET', this.#v3('sync'), { what: 'syncing', query, signal });
+    if (typeof res.next_batch !== 'string') throw this.#malformed('syncing', 'next_batch');
+    return res;
+  }
+
+  /** Uploads this device's identity and one-time keys (`POST /keys/upload`). */
+  keysUpload(body: object): Promise<Record<string, unknown>> {
+    return this.#call('POST', this.#v3('keys', 'upload'), { what: 'uploading encryption keys', body });
+  }
+
+  /** Downloads users' device and cross-signing keys (`POST /keys/query`). */
+  keysQuery(body: object): Promise<Record<string, unknown>> {
+    return this.#call('POST', this.#v3('keys', 'query'), { what: 'downloading members\' device keys', body });
+  }
+
+  /** Claims one-time keys to open Olm sessions with devices (`POST /keys/claim`). */
+  keysClaim(body: object): Promise<Record<string, unknown>> {
+    return this.#call('POST', this.#v3('keys', 'claim'), { what: 'claiming one-time keys', body });
+  }
+
+  /** Uploads signatures of keys, e.g. the bot's device signed by its self-signing key (`POST /keys/signatures/upload`). */
+  signaturesUpload(body: object): Promise<Record<string, unknown>> {
+    return this.#call('POST', this.#v3('keys', 'signatures', 'upload'), { what: 'uploading key signatures', body });
+  }
+
+  /** Sends to-device messages (room keys, Olm messages); the same txnId is delivered once. */
+  sendToDevice(eventType: string, txnId: string, body: object): Promise<Record<string, unknown>> {
+    return this.#call('PUT', this.#v3('sendToDevice', eventType, txnId), { what: `sending ${eventType} to devices`, body });
+  }
+
   /**
    * Synapse's per-user rate-limit override (admin API), or null when none is set. Non-admins get 403 M_FORBIDDEN,
    * other servers usually 404 M_UNRECOGNIZED. `messages_per_second: 0` means the user is not limited.

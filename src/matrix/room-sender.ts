@@ -33,7 +33,18 @@ export class RoomSender implements EventSender {
 
   async sendEvent(room: string, type: string, txnId: string, content: object, signal?: AbortSignal): Promise<{ eventId: string }> {
     const client = await this.connect();
-    return client.sendEvent(await this.roomId(client, room), type, txnId, content, signal);
+    return client.sendEvent(await this.resolveRoom(room), type, txnId, content, signal);
+  }
+
+  /** The room id for a configured room: an id as is, an alias resolved once. */
+  async resolveRoom(room: string): Promise<string> {
+    if (!room.startsWith('#')) return room;
+    let roomId = this.roomIds.get(room);
+    if (!roomId) {
+      roomId = (await (await this.connect()).resolveAlias(room)).roomId;
+      this.roomIds.set(room, roomId);
+    }
+    return roomId;
   }
 
   private async baseUrl(): Promise<string> {
@@ -46,15 +57,5 @@ export class RoomSender implements EventSender {
       if (error instanceof DiscoveryError) throw new MatrixNetworkError(error.message, { cause: error });
       throw error;
     }
-  }
-
-  private async roomId(client: MatrixClient, room: string): Promise<string> {
-    if (!room.startsWith('#')) return room;
-    let roomId = this.roomIds.get(room);
-    if (!roomId) {
-      roomId = (await client.resolveAlias(room)).roomId;
-      this.roomIds.set(room, roomId);
-    }
-    return roomId;
   }
 }

@@ -44,7 +44,7 @@ describe('openDatabase', () => {
     const raw = new BetterSqlite3(path);
     raw.pragma('user_version = 99');
     raw.close();
-    expect(() => openDatabase(path)).toThrow(/newer Vigie \(schema version 99; this Vigie knows up to 1\)\. Upgrade Vigie/);
+    expect(() => openDatabase(path)).toThrow(new RegExp(`newer Vigie \\(schema version 99; this Vigie knows up to ${MIGRATIONS.length}\\)\\. Upgrade Vigie`));
     const check = new BetterSqlite3(path);
     expect(userVersion(check)).toBe(99);
     check.close();

@@ -2,17 +2,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Accounts } from './homeserver/accounts.js';
+import { E2eeState, type ToDeviceLogEntry } from './homeserver/e2ee.js';
 import { Ratelimiter, type RateLimit } from './homeserver/ratelimit.js';
 import { mergePowerLevels, Rooms, type CreateRoomOptions, type PowerLevels, type StoredEvent } from './homeserver/rooms.js';
 import type { HsContext } from './homeserver/router.js';
+import { clientRoutes } from './homeserver/routes-client.js';
+import { keyRoutes } from './homeserver/routes-keys.js';
 import { roomRoutes } from './homeserver/routes-rooms.js';
 import { sessionRoutes } from './homeserver/routes-session.js';
 import { syncRoutes } from './homeserver/routes-sync.js';
+import { toDeviceRoutes } from './homeserver/routes-todevice.js';
 import { serveRequest, type DownMode, type FailAnswer, type Faults, type RequestLogEntry } from './homeserver/serve.js';
 
 export type { CreateRoomOptions, PowerLevels } from './homeserver/rooms.js';
 export type { DownMode, FailAnswer, RequestLogEntry } from './homeserver/serve.js';
 export type { RateLimit } from './homeserver/ratelimit.js';
+export type { ToDeviceLogEntry } from './homeserver/e2ee.js';
 
 /** Synapse's defaults (rc_message, rc_login). */
 export const SYNAPSE_MESSAGE_RATE: RateLimit = { perSecond: 0.2, burst: 10 };
@@ -74,6 +79,10 @@ export interface TestHomeserver {
   messages(roomId: string): TimelineEntry[];
   /** Every request received, without tokens. */
   readonly requests: RequestLogEntry[];
+  /** Every to-device message routed (sender, recipient device, type), oldest first. */
+  readonly toDeviceLog: readonly ToDeviceLogEntry[];
+  /** Whether a device has uploaded its identity keys. */
+  hasDeviceKeys(userId: string, deviceId: string): boolean;
   /** 'refuse' closes the listener (re-opened on the same port by false); 'reset' resets connections; 502/503 a proxy's page. */
   setDown(mode: DownMode): Promise<void>;
   /** The next `count` send requests get `answer` instead of being served normally. */
@@ -117,7 +126,7 @@ export async function startHomeserver(options: HomeserverOptions = {}): Promise<
   const loginRate = options.loginRateLimit ?? SYNAPSE_LOGIN_RATE;
   let url = '';
   const hs: HsContext = {
-    serverName, url: () => url, accounts, rooms, nowMs,
+    serverName, url: () => url, accounts, rooms, nowMs, e2ee: new E2eeState(() => rooms.advance()),
     limits: {
       message: new Ratelimiter(options.messageRateLimit ?? SYNAPSE_MESSAGE_RATE, nowMs),
       loginAddress: new Ratelimiter(loginRate, nowMs),
@@ -133,7 +142,7 @@ export async function startHomeserver(options: HomeserverOptions = {}): Promise<
   };
   const faults: Faults = { down: false, failQueue: [] };
   const log: RequestLogEntry[] = [];
-  const state = { hs, routes: [...sessionRoutes, ...roomRoutes, ...syncRoutes], faults, log };
+  const state = { hs, routes: [...sessionRoutes, ...roomRoutes, ...syncRoutes, ...keyRoutes, ...toDeviceRoutes, ...clientRoutes], faults, log };
   const server = createServer((req, res) => void serveRequest(state, req, res));
   const port = await listen(server, 0);
   url = `http://127.0.0.1:${port}`;
@@ -144,7 +153,8 @@ export async function startHomeserver(options: HomeserverOptions = {}): Promise<
     return r;
   };
   return {
-    url, serverName, requests: log,
+    url, serverName, requests: log, toDeviceLog: hs.e2ee.toDeviceLog,
+    hasDeviceKeys: (userId, deviceId) => hs.e2ee.deviceKeys(userId, deviceId) !== undefined,
     registerUser: (localpart, password, opts) => accounts.register(localpart, password, opts?.admin ?? false),
     issueToken: (userId, deviceId) => accounts.issueToken(userId, deviceId).token,
     revokeToken: (token) => accounts.revoke(token),

@@ -19,7 +19,7 @@ function normalize(text: string): string {
 export class StatusValue implements Comparable {
   /** Kuma's label, as `{{ status }}` prints it. */
   readonly label: string;
-  /** Kuma's heartbeat code (DOWN 0, UP 1, PENDING 2, MAINTENANCE 3); null for a test. */
+  /** Kuma's heartbeat code (DOWN 0, UP 1, PENDING 2, MAINTENANCE 3); null for a test or a certificate warning. */
   readonly code: number | null;
   /** Normalized strings that compare equal: the code, the name, the label. */
   private readonly aliases: ReadonlySet<string>;
@@ -97,6 +97,7 @@ const VALUES: Record<EventStatus, StatusValue> = {
   pending: new StatusValue('pending'),
   maintenance: new StatusValue('maintenance'),
   test: new StatusValue('test'),
+  certificate: new StatusValue('certificate'),
 };
 
 /** The (shared, immutable) status value of an event status. */

@@ -1,6 +1,8 @@
 // Every schema migration, in order; a new one is a new NNN-name.ts file added to this list.
 import type { Migration } from '../migrate.js';
 import { migration as m001 } from './001-outbox.js';
+import { migration as m002 } from './002-monitors.js';
+import { migration as m003 } from './003-crypto.js';
 
 /** All migrations this Vigie knows, oldest first; versions are 1, 2, 3… without gaps. */
-export const MIGRATIONS: readonly Migration[] = [m001];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003];

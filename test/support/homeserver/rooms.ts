@@ -110,6 +110,13 @@ export class Rooms {
     return [...this.#rooms.values()];
   }
 
+  /** Moves the stream on without a room event (to-device messages, key changes) and wakes /sync. */
+  advance(): number {
+    const pos = ++this.#pos;
+    for (const wake of this.#waiters) wake();
+    return pos;
+  }
+
   /** A full alias from a localpart or an alias. */
   fullAlias(alias: string): string {
     return alias.startsWith('#') ? alias : `#${alias}:${this.serverName}`;

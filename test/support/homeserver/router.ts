@@ -1,5 +1,6 @@
 // The test homeserver's routing: path templates under r0 and v3, handler context, and what a handler returns.
 import type { Accounts, Session } from './accounts.js';
+import type { E2eeState } from './e2ee.js';
 import { HsError } from './errors.js';
 import type { Ratelimiter } from './ratelimit.js';
 import type { Rooms } from './rooms.js';
@@ -11,6 +12,8 @@ export interface HsContext {
   url(): string;
   accounts: Accounts;
   rooms: Rooms;
+  /** Device keys, one-time keys, cross-signing keys and to-device inboxes. */
+  e2ee: E2eeState;
   limits: { message: Ratelimiter; loginAddress: Ratelimiter; loginAccount: Ratelimiter; loginFailures: Ratelimiter };
   /** Sent txnIds: `user|device|path` → the event id and when it was sent. */
   txns: Map<string, { eventId: string; atMs: number }>;

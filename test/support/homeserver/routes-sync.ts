@@ -1,9 +1,11 @@
-// /sync, enough for a bot: invites with their stripped state, joined rooms' timeline and state, filters, long-polling.
+// /sync, enough for a bot: invites with their stripped state, joined rooms' timeline and state, filters, long-polling,
+// and the E2EE sections (to-device, device lists, key counts).
 import type { Session } from './accounts.js';
 import { badRequest, HsError } from './errors.js';
 import type { Room, StoredEvent } from './rooms.js';
 import type { RequestCtx, Route } from './router.js';
 import { clientEvent } from './routes-rooms.js';
+import { syncE2ee } from './sync-e2ee.js';
 
 /** Synapse's default timeline limit. */
 const DEFAULT_TIMELINE_LIMIT = 10;
@@ -131,8 +133,7 @@ async function sync(ctx: RequestCtx): Promise<{ body: unknown }> {
   return {
     body: {
       next_batch: `s${pos}`, rooms: { join, invite, leave, knock: {} },
-      presence: { events: [] }, account_data: { events: [] }, to_device: { events: [] },
-      device_lists: { changed: [], left: [] }, device_one_time_keys_count: { signed_curve25519: 0 },
+      presence: { events: [] }, account_data: { events: [] }, ...syncE2ee(ctx.hs, session, since),
     },
   };
 }

@@ -26,7 +26,9 @@ export type FailAnswer =
   /** No answer at all, until the client gives up. */
   | 'hang'
   /** The event IS sent, then the connection is reset: the answer is lost, as in a crash mid-request. */
-  | 'reset-after-send';
+  | 'reset-after-send'
+  /** The event IS sent, then no answer ever comes: the client is caught mid-send (to be killed, or to time out). */
+  | 'hang-after-send';
 
 /** Faults in force. */
 export interface Faults {
@@ -86,7 +88,7 @@ async function dispatch(state: ServeState, req: IncomingMessage, url: URL, raw: 
   if (session) entry.userId = session.userId;
   const fault = match.route.isSend ? state.faults.failQueue.shift() : undefined;
   if (fault === 'reset' || fault === 'hang') return fault;
-  if (fault !== undefined && fault !== 'reset-after-send') return injected(fault);
+  if (fault !== undefined && fault !== 'reset-after-send' && fault !== 'hang-after-send') return injected(fault);
   if (match.route.auth) {
     if (token === undefined) throw new HsError(401, 'M_MISSING_TOKEN', 'Missing access token');
     if (session === undefined) throw new HsError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised access token', { soft_logout: false });
@@ -97,7 +99,8 @@ async function dispatch(state: ServeState, req: IncomingMessage, url: URL, raw: 
     json: (options) => parseJsonBody(raw, options?.allowEmpty ?? false),
   };
   const reply = await match.route.handle(ctx);
-  return fault === 'reset-after-send' ? 'reset' : reply;
+  if (fault === 'reset-after-send') return 'reset';
+  return fault === 'hang-after-send' ? 'hang' : reply;
 }
 
 /** An injected answer: a Matrix error when it has an errcode, else a proxy's HTML page. */

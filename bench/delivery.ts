@@ -1,0 +1,180 @@
+// Benchmark: alerts/s through render → outbox → deliverer → homeserver, against raw PUTs to the same server.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { createApp, type App } from '../src/app.js';
+import type { AlertEvent } from '../src/alert/event.js';
+import { toMessageContent } from '../src/alert/render/message.js';
+import { compileTemplates } from '../src/alert/render/templates.js';
+import { parseConfig } from '../src/config/index.js';
+import { newTxnId } from '../src/delivery/outbox.js';
+import { silentLogger } from '../src/logging.js';
+import { USER_AGENT } from '../src/version.js';
+import { spawnHomeserver, type HomeserverProcess } from '../test/support/homeserver-process.js';
+
+const TOTAL = 10_000;
+const WARMUP = 1_000;
+/** Vigie's delivery should cost at most 20% of the throughput of bare HTTP to the same server. */
+const GOAL_RATIO = 0.8;
+
+/** A Kuma-shaped DOWN alert, the same for every message (the default template renders Markdown, so HTML too). */
+function sampleAlert(tag: string): AlertEvent {
+  return {
+    source: 'uptime-kuma:bench', status: 'down', name: 'Local Target 9998', hostnameOrURL: 'http://127.0.0.1:9998/health',
+    msg: '[Local Target 9998] [🔴 Down] Request failed with status code 500', time: new Date(), tags: [tag],
+    heartbeatJSON: { status: 0, msg: 'Request failed with status code 500' }, monitorJSON: { name: 'Local Target 9998', type: 'http' },
+  };
+}
+
+/** Splits `total` messages over rooms and runs `perRoom` for each, all rooms at once; returns msg/s. */
+async function timed(roomIds: string[], total: number, perRoom: (roomId: string, count: number) => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await Promise.all(roomIds.map((roomId) => perRoom(roomId, total / roomIds.length)));
+  return total / ((performance.now() - start) / 1000);
+}
+
+/** Bare PUTs with undici, one at a time per room, carrying exactly the content Vigie sends for the sample alert. */
+async function rawRun(hs: HomeserverProcess, roomIds: string[], total: number): Promise<number> {
+  const rendered = compileTemplates({}, { timezone: 'UTC' }).render('default', sampleAlert('r0'));
+  const body = JSON.stringify(toMessageContent(rendered, 'm.text'));
+  const headers = { authorization: `Bearer ${hs.token}`, 'content-type': 'application/json', accept: 'application/json', 'user-agent': USER_AGENT };
+  return timed(roomIds, total, async (roomId, count) => {
+    const base = `${hs.url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/`;
+    for (let i = 0; i < count; i++) {
+      const res = await request(base + encodeURIComponent(newTxnId()), { method: 'PUT', headers, body });
+      const answer = await res.body.json() as { event_id?: string };
+      if (res.statusCode !== 200 || !answer.event_id) throw new Error(`raw PUT answered ${res.statusCode}: ${JSON.stringify(answer)}`);
+    }
+  });
+}
+
+/** Builds Vigie on a temp database (synchronous=FULL, as in production) routing tag `rN` to room N; removes it after. */
+async function withVigie<T>(hs: HomeserverProcess, roomIds: string[], run: (app: App) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-'));
+  const yaml = [
+    'timezone: UTC',
+    `matrix: { homeserver: "${hs.url}", accessToken: "${hs.token}" }`,
+    'rooms:', ...roomIds.map((roomId, i) => `  r${i}: "${roomId}"`),
+    'routes:', ...roomIds.map((_, i) => `  - { rooms: [r${i}], match: { tags: [r${i}] } }`),
+    `store: { path: "${join(dir, 'vigie.db')}" }`,
+    'log: { level: silent }',
+  ].join('\n');
+  const app = await createApp(await parseConfig(yaml, join(dir, 'vigie.yaml')), { logger: silentLogger() });
+  try {
+    return await run(app);
+  } finally {
+    await app.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface BacklogResult { enqueuePerSec: number; drainPerSec: number; endToEndPerSec: number; latencyMs: number[] }
+
+/** All alerts dispatched at once (as after a wave of outages), then delivered; latency includes the wait in the queue. */
+function backlogRun(hs: HomeserverProcess, roomIds: string[], total: number): Promise<BacklogResult> {
+  return withVigie(hs, roomIds, async (app) => {
+    const latencyMs: number[] = [];
+    // Counting 'sent' events rather than awaiting whenIdle(), which costs an outbox.depth() query per message.
+    const allSent = new Promise<void>((done) => app.deliverer!.on('sent', (e) => {
+      if (latencyMs.push(e.latencyMs) === total) done();
+    }));
+    const start = performance.now();
+    // One burst committed together, as Vigie's group commit does for alerts arriving in the same turn; the room
+    // workers woken by each dispatch only start sending once it is over.
+    app.db.transaction(() => {
+      for (let i = 0; i < total; i++) app.dispatch(sampleAlert(`r${i % roomIds.length}`));
+    })();
+    const enqueued = performance.now();
+    await allSent;
+    const end = performance.now();
+    return {
+      enqueuePerSec: total / ((enqueued - start) / 1000),
+      drainPerSec: total / ((end - enqueued) / 1000),
+      endToEndPerSec: total / ((end - start) / 1000),
+      latencyMs,
+    };
+  });
+}
+
+interface ClosedLoopResult { perSec: number; latencyMs: number[]; preciseMs: number[] }
+
+/** Raw's pattern with Vigie in the path: in each room, the next alert is dispatched when the previous one is accepted. */
+function closedLoopRun(hs: HomeserverProcess, roomIds: string[], total: number): Promise<ClosedLoopResult> {
+  return withVigie(hs, roomIds, async (app) => {
+    const latencyMs: number[] = [];
+    const preciseMs: number[] = [];
+    const accepted = new Map<number, () => void>();
+    app.deliverer!.on('sent', ({ row, latencyMs: ms }) => {
+      latencyMs.push(ms);
+      accepted.get(row.id)?.();
+    });
+    const perSec = await timed(roomIds, total, async (roomId, count) => {
+      const tag = `r${roomIds.indexOf(roomId)}`;
+      for (let i = 0; i < count; i++) {
+        const start = performance.now();
+        const [row] = app.dispatch(sampleAlert(tag));
+        await new Promise<void>((done) => accepted.set(row!.id, done));
+        accepted.delete(row!.id);
+        preciseMs.push(performance.now() - start);
+      }
+    });
+    return { perSec, latencyMs, preciseMs };
+  });
+}
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+}
+
+const rate = (n: number): string => `${n.toFixed(0).padStart(6)} msg/s`;
+const ms = (n: number): string => (n < 10 ? n.toFixed(2) : n.toFixed(0));
+const latency = (samples: number[]): string => `p50 ${ms(percentile(samples, 0.5))} ms, p99 ${ms(percentile(samples, 0.99))} ms`;
+
+/** Checks that the homeserver holds `expected` messages in these rooms: a benchmark that loses messages measures nothing. */
+async function verify(hs: HomeserverProcess, roomIds: string[], expected: number): Promise<void> {
+  const held = (await hs.countMessages(roomIds)).reduce((a, b) => a + b, 0);
+  if (held !== expected) throw new Error(`the homeserver holds ${held} messages in the benchmark's rooms, expected ${expected}`);
+}
+
+/** One pattern (1 room, or 10 in parallel): raw, then Vigie with a backlog, then Vigie one alert at a time; returns the ratios. */
+async function compare(hs: HomeserverProcess, rooms: number): Promise<number[]> {
+  const room = async (): Promise<string[]> => hs.createRooms(rooms);
+  let ids = await room();
+  const raw = await rawRun(hs, ids, TOTAL);
+  await verify(hs, ids, TOTAL);
+  ids = await room();
+  const backlog = await backlogRun(hs, ids, TOTAL);
+  await verify(hs, ids, TOTAL);
+  ids = await room();
+  const loop = await closedLoopRun(hs, ids, TOTAL);
+  await verify(hs, ids, TOTAL);
+
+  console.log(`${rooms} room${rooms > 1 ? 's in parallel' : ''}, sequential per room:`);
+  console.log(`  raw PUTs (undici)                      ${rate(raw)}`);
+  console.log(`  vigie, ${TOTAL} queued at once: delivery ${rate(backlog.drainPerSec)} = ${(backlog.drainPerSec / raw).toFixed(2)} of raw`
+    + `; enqueue (render + commit) ${backlog.enqueuePerSec.toFixed(0)}/s; end to end ${rate(backlog.endToEndPerSec)}`
+    + ` = ${(backlog.endToEndPerSec / raw).toFixed(2)} of raw`);
+  console.log(`    latency from enqueue to accepted (queue wait included): ${latency(backlog.latencyMs)}`);
+  console.log(`  vigie, one alert at a time per room:   ${rate(loop.perSec)} = ${(loop.perSec / raw).toFixed(2)} of raw`);
+  console.log(`    latency from enqueue to accepted: ${latency(loop.latencyMs)} (sent event, whole ms); measured: ${latency(loop.preciseMs)}`);
+  return [backlog.drainPerSec / raw, loop.perSec / raw];
+}
+
+/** Prints msg/s of raw PUTs and of Vigie (backlog drain, and one at a time) for 1 room and 10 rooms, ratios, latencies. */
+export async function benchDelivery(): Promise<void> {
+  console.log(`delivery: ${TOTAL} alerts each run, test homeserver in a child process (rate limit off), SQLite synchronous=FULL, Node ${process.version}`);
+  const hs = await spawnHomeserver();
+  try {
+    // Warm both paths up (JIT, connection pool, SQLite page cache) before anything is timed.
+    await rawRun(hs, await hs.createRooms(1), WARMUP);
+    await backlogRun(hs, await hs.createRooms(1), WARMUP);
+    const ratios = [...await compare(hs, 1), ...await compare(hs, 10)];
+    const worst = Math.min(...ratios);
+    console.log(`goal: vigie ≥ ${GOAL_RATIO} of raw: ${worst >= GOAL_RATIO ? 'met' : 'NOT met'} (worst ratio ${worst.toFixed(2)})`);
+  } finally {
+    await hs.close();
+  }
+}
+

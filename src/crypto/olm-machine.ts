@@ -1,0 +1,143 @@
+// Drives the crypto library's OlmMachine for the bot's device: opens it on the durable store, keeps it in step with
+// /sync, and encrypts room events (members tracked, Olm sessions claimed, the room key shared, then encryption).
+import { DeviceId, initAsync, OlmMachine, RoomId, UserId } from '@matrix-org/matrix-sdk-crypto-wasm';
+import type { Logger } from '../logging.js';
+import type { Database } from '../store/db.js';
+import { openCryptoStore, type CryptoStore } from './crypto-store.js';
+import { EncryptionUnavailableError } from './errors.js';
+import { sendOutgoingRequests, sendRequest, type CryptoApi } from './outgoing.js';
+import { encryptionSettings, type KeySharing, type RoomEncryption } from './room-encryption.js';
+import { Serial } from './serial.js';
+import { syncOnce } from './sync-feed.js';
+
+/** What the bot's crypto needs: who it is, where its keys live, how to reach the homeserver. */
+export interface E2eeOptions {
+  api: CryptoApi;
+  /** Vigie's database; its lock must be held (one process per store). */
+  db: Database;
+  userId: string;
+  /** The device of the access token (whoami): its identity keys are created once and kept forever. */
+  deviceId: string;
+  /** Encrypts the store at rest (from matrix.encryption.storePassphraseFile). */
+  passphrase: string;
+  /** Which devices get room keys; default every device of every joined member. */
+  sharing?: KeySharing;
+  logger: Logger;
+  /** When the store cannot be written; default: log and exit (see openCryptoStore). */
+  onFatal?: (error: Error) => void;
+}
+
+/** The store name for one bot device: a new device (a new login) gets a new store, never another device's keys. */
+export function storeName(userId: string, deviceId: string): string {
+  return `vigie/${userId}/${deviceId}`;
+}
+
+/** The bot device's end-to-end encryption; every operation on the machine runs one at a time. */
+export class E2ee {
+  readonly #machine: OlmMachine;
+  readonly #store: CryptoStore;
+  readonly #api: CryptoApi;
+  readonly #sharing: KeySharing;
+  readonly #serial = new Serial();
+
+  private constructor(machine: OlmMachine, store: CryptoStore, options: E2eeOptions) {
+    this.#machine = machine;
+    this.#store = store;
+    this.#api = options.api;
+    this.#sharing = options.sharing ?? 'all';
+  }
+
+  /** Restores the device's store and opens its machine; throws EncryptionUnavailableError if the store will not open. */
+  static async open(options: E2eeOptions): Promise<E2ee> {
+    const { db, userId, deviceId, passphrase } = options;
+    const log = options.logger.child({ component: 'e2ee' });
+    if (passphrase === '') throw new EncryptionUnavailableError('the encryption store passphrase is empty: set matrix.encryption.storePassphraseFile to a file holding a long random secret');
+    await initAsync();
+    const store = await openCryptoStore({ db, name: storeName(userId, deviceId), logger: log, onFatal: options.onFatal });
+    store.activate();
+    let machine: OlmMachine;
+    try {
+      machine = await OlmMachine.initialize(new UserId(userId), new DeviceId(deviceId), store.name, passphrase, libraryLogger(log));
+    } catch (error) {
+      store.close();
+      throw new EncryptionUnavailableError(`the encryption store of ${userId} (device ${deviceId}) in ${db.name} cannot be opened: `
+        + `${describe(error)}. If the store passphrase file changed, put the previous passphrase back; the keys cannot be recovered without it.`,
+      { cause: error });
+    }
+    log.info({ userId, deviceId, restoredRecords: store.restored.records, curve25519: machine.identityKeys.curve25519.toBase64() },
+      store.restored.databases === 0 ? 'encryption keys created for this device' : 'encryption keys restored');
+    return new E2ee(machine, store, options);
+  }
+
+  /** Opens the encryption of the device an access token belongs to (whoami tells which). */
+  static async forToken(api: CryptoApi, options: Omit<E2eeOptions, 'api' | 'userId' | 'deviceId'>): Promise<E2ee> {
+    const { userId, deviceId } = await api.whoami();
+    if (deviceId === undefined) {
+      throw new EncryptionUnavailableError(`the access token of ${userId} belongs to no device, and encryption keys belong to a device: `
+        + 'log in with `vigie login` (a password login creates a device) and use that token');
+    }
+    return E2ee.open({ ...options, api, userId, deviceId });
+  }
+
+  /** The device's public identity keys (base64), as other clients see them. */
+  get identityKeys(): { curve25519: string; ed25519: string } {
+    const keys = this.#machine.identityKeys;
+    return { curve25519: keys.curve25519.toBase64(), ed25519: keys.ed25519.toBase64() };
+  }
+
+  /** Catches up with the homeserver: one /sync for to-device messages and device changes, then the machine's requests. */
+  catchUp(signal?: AbortSignal): Promise<void> {
+    return this.#serial.run(() => this.#catchUp(signal));
+  }
+
+  /**
+   * Encrypts one room event for the room's joined members, sharing the room key with any device that lacks it
+   * first; returns the `m.room.encrypted` content. Throws MatrixError or MatrixNetworkError like any Matrix call.
+   */
+  encrypt(roomId: string, type: string, content: object, room: RoomEncryption, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return this.#serial.run(async () => {
+      await this.#catchUp(signal);
+      const members = await this.#api.joinedMembers(roomId);
+      // Fresh ids for each call: the library takes ownership of the ones it is given.
+      const users = (): UserId[] => members.map((m) => new UserId(m));
+      await this.#machine.updateTrackedUsers(users());
+      await sendOutgoingRequests(this.#machine, this.#api, signal);
+      const claim = await this.#machine.getMissingSessions(users());
+      if (claim) await sendRequest(this.#machine, this.#api, claim, signal);
+      const shares = await this.#machine.shareRoomKey(new RoomId(roomId), users(), encryptionSettings(room, this.#sharing));
+      for (const share of shares) await sendRequest(this.#machine, this.#api, share, signal);
+      const encrypted = await this.#machine.encryptRoomEvent(new RoomId(roomId), type, JSON.stringify(content));
+      return JSON.parse(encrypted) as Record<string, unknown>;
+    });
+  }
+
+  /** Releases the machine once the operation in progress (if any) is over; the store is already on disk. */
+  close(): Promise<void> {
+    return this.#serial.run(async () => {
+      this.#machine.close();
+      this.#store.close();
+    });
+  }
+
+  async #catchUp(signal: AbortSignal | undefined): Promise<void> {
+    // Requests first: a fresh device must upload its keys before anything else makes sense.
+    await sendOutgoingRequests(this.#machine, this.#api, signal);
+    await syncOnce(this.#machine, this.#api, this.#store, { signal });
+    await sendOutgoingRequests(this.#machine, this.#api, signal);
+  }
+}
+
+/** The library's log lines, at debug level except its warnings and errors. */
+function libraryLogger(log: Logger): { debug(data: unknown): void; info(data: unknown): void; warn(data: unknown): void; error(data: unknown): void } {
+  const library = log.child({ component: 'matrix-sdk-crypto' });
+  return {
+    debug: (data) => library.trace(String(data)),
+    info: (data) => library.debug(String(data)),
+    warn: (data) => library.warn(String(data)),
+    error: (data) => library.error(String(data)),
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

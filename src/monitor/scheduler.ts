@@ -1,0 +1,262 @@
+// The scheduler: one timer for every monitor, start times spread, a global bound on runs, never two runs of one monitor.
+/** Runs at once by default: enough for 10,000 monitors even when many targets hang until their timeout. */
+export const DEFAULT_CONCURRENCY = 1_000;
+/** The longest a monitor's first run is spread over (a 1 h monitor still starts within a minute). */
+export const MAX_SPREAD_MS = 60_000;
+
+/** One monitor's recurring work. */
+export interface Job {
+  /** Runs once and resolves the delay (ms) from this run's start to the next; `lagMs` is how late it started. */
+  run(signal: AbortSignal, lagMs: number): Promise<number>;
+  /** Hard limit of one run: past it `signal` aborts with a TimeoutError. */
+  timeoutMs: number;
+}
+
+/** Options of the scheduler. */
+export interface SchedulerOptions {
+  /** Runs at once, over all monitors. */
+  concurrency?: number;
+  /** The clock (ms); default Date.now. */
+  now?: () => number;
+  /** A run that threw (a bug: checks report failures as results); the monitor runs again after `retryMs`. */
+  onError?: (key: string, error: unknown) => void;
+}
+
+interface Entry {
+  key: string;
+  job: Job;
+  due: number;
+  state: 'waiting' | 'ready' | 'running' | 'removed';
+  /** Bumped whenever `due` moves, so stale heap items are skipped. */
+  generation: number;
+  /** Run again as soon as the current run ends (a push arrived meanwhile). */
+  again: boolean;
+  controller?: AbortController;
+  done?: Promise<void>;
+}
+
+/** How long stop() waits for aborted runs to end. */
+const ABORT_WAIT_MS = 1_000;
+/** Delay after a run that threw, so a bug does not spin. */
+const RETRY_AFTER_ERROR_MS = 60_000;
+
+/** A stable offset in [0, window) for `key`: monitors keep their place in the cycle from one start to the next. */
+export function spreadOffset(key: string, windowMs: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return windowMs <= 0 ? 0 : (hash >>> 0) % Math.floor(windowMs);
+}
+
+/** Why a run's signal aborted when it was not its time limit. */
+function cancellation(why: string): DOMException {
+  return new DOMException(why, 'AbortError');
+}
+
+/** A binary min-heap of values by numeric key; equal keys come out in insertion order. */
+class MinHeap<T> {
+  private readonly items: { key: number; seq: number; value: T }[] = [];
+  private seq = 0;
+
+  push(key: number, value: T): void {
+    const items = this.items;
+    items.push({ key, seq: this.seq++, value });
+    for (let i = items.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(i, parent)) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  peekKey(): number | undefined {
+    return this.items[0]?.key;
+  }
+
+  pop(): T | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (top === undefined || last === undefined || items.length === 0) return top?.value;
+    items[0] = last;
+    for (let i = 0; ;) {
+      const left = 2 * i + 1;
+      const smallest = [left, left + 1].reduce((best, child) => (child < items.length && this.less(child, best) ? child : best), i);
+      if (smallest === i) break;
+      this.swap(i, smallest);
+      i = smallest;
+    }
+    return top.value;
+  }
+
+  private less(a: number, b: number): boolean {
+    const x = this.items[a]!;
+    const y = this.items[b]!;
+    return x.key < y.key || (x.key === y.key && x.seq < y.seq);
+  }
+
+  private swap(a: number, b: number): void {
+    const items = this.items;
+    [items[a], items[b]] = [items[b]!, items[a]!];
+  }
+}
+
+/** Runs jobs at their due times, at most `concurrency` at once, each job's runs one after the other. */
+export class Scheduler {
+  private readonly entries = new Map<string, Entry>();
+  private readonly heap = new MinHeap<{ entry: Entry; generation: number }>();
+  private readonly ready: Entry[] = [];
+  private readyHead = 0;
+  private running = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private stopped = false;
+  private readonly concurrency: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: SchedulerOptions = {}) {
+    this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Adds a job whose first run is due at `dueAt` (ms). */
+  add(key: string, job: Job, dueAt: number): void {
+    if (this.entries.has(key)) throw new Error(`a job named ${JSON.stringify(key)} is already scheduled (a bug in Vigie)`);
+    const entry: Entry = { key, job, due: dueAt, state: 'waiting', generation: 0, again: false };
+    this.entries.set(key, entry);
+    this.enqueue(entry, dueAt);
+  }
+
+  /** Swaps a job's work for its next runs; a waiting job may also move to `dueAt`. */
+  update(key: string, job: Job, dueAt?: number): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    entry.job = job;
+    if (dueAt !== undefined && entry.state === 'waiting') this.enqueue(entry, dueAt);
+  }
+
+  /** Stops a job; a run in progress is aborted and its outcome dropped. */
+  remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    entry.state = 'removed';
+    entry.controller?.abort(cancellation('the monitor was removed from the configuration'));
+  }
+
+  /** Runs a job as soon as a slot is free (a push arrived); if it is running, once more right after. */
+  runSoon(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry || this.stopped) return;
+    if (entry.state === 'waiting') this.enqueue(entry, this.now());
+    else if (entry.state === 'running') entry.again = true;
+  }
+
+  /** When a job runs next (ms), or undefined while it runs or waits for a slot. */
+  dueAt(key: string): number | undefined {
+    const entry = this.entries.get(key);
+    return entry?.state === 'waiting' ? entry.due : undefined;
+  }
+
+  /** Runs in progress. */
+  get active(): number {
+    return this.running;
+  }
+
+  /** Stops starting runs; waits up to `graceMs` for those in progress, then aborts them and waits for them to end. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.ready.length = 0;
+    this.readyHead = 0;
+    const inFlight = [...this.entries.values()].flatMap((e) => (e.done ? [{ entry: e, done: e.done }] : []));
+    const all = Promise.all(inFlight.map((e) => e.done));
+    if (graceMs > 0 && inFlight.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
+      await Promise.race([all, grace]);
+      clearTimeout(timer);
+    }
+    for (const { entry } of inFlight) entry.controller?.abort(cancellation('Vigie is stopping'));
+    // A run that ignores its signal (a bug) must not hold the shutdown: its outcome is dropped anyway.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((resolve) => { timer = setTimeout(resolve, ABORT_WAIT_MS); })]);
+    clearTimeout(timer);
+  }
+
+  private enqueue(entry: Entry, due: number): void {
+    entry.due = due;
+    entry.generation += 1;
+    // Due already: straight to the ready line (a timer of 0 ms would still wait a millisecond).
+    if (due <= this.now() && !this.stopped) {
+      entry.state = 'ready';
+      this.ready.push(entry);
+      this.pump();
+      return;
+    }
+    entry.state = 'waiting';
+    this.heap.push(due, { entry, generation: entry.generation });
+    this.arm();
+  }
+
+  /** Keeps the one timer set for the earliest due job. */
+  private arm(): void {
+    if (this.stopped) return;
+    const next = this.heap.peekKey();
+    if (next === undefined || next >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, next - this.now()));
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = this.now();
+    for (let top = this.heap.peekKey(); top !== undefined && top <= now; top = this.heap.peekKey()) {
+      const { entry, generation } = this.heap.pop()!;
+      if (entry.state !== 'waiting' || entry.generation !== generation) continue;
+      entry.state = 'ready';
+      this.ready.push(entry);
+    }
+    this.pump();
+    this.arm();
+  }
+
+  /** Starts ready jobs while slots are free, oldest first. */
+  private pump(): void {
+    while (this.running < this.concurrency && this.readyHead < this.ready.length && !this.stopped) {
+      const entry = this.ready[this.readyHead++]!;
+      if (entry.state === 'ready') this.start(entry);
+    }
+    if (this.readyHead === this.ready.length) {
+      this.ready.length = 0;
+      this.readyHead = 0;
+    }
+  }
+
+  private start(entry: Entry): void {
+    const startedAt = this.now();
+    const { job } = entry;
+    const controller = new AbortController();
+    const limit = setTimeout(() => controller.abort(new DOMException(`took longer than ${job.timeoutMs} ms`, 'TimeoutError')), job.timeoutMs);
+    entry.state = 'running';
+    entry.controller = controller;
+    this.running += 1;
+    const finish = (delay: number) => {
+      clearTimeout(limit);
+      this.running -= 1;
+      entry.controller = undefined;
+      entry.done = undefined;
+      if (entry.state !== 'removed' && !this.stopped) {
+        const due = entry.again ? this.now() : Math.max(startedAt + delay, this.now());
+        entry.again = false;
+        this.enqueue(entry, due);
+      }
+      this.pump();
+    };
+    entry.done = job.run(controller.signal, Math.max(0, startedAt - entry.due)).then(finish, (error: unknown) => {
+      this.options.onError?.(entry.key, error);
+      finish(RETRY_AFTER_ERROR_MS);
+    });
+  }
+}
