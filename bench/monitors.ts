@@ -42,11 +42,6 @@ function monitorsConfig(port: number) {
   return configSchema.parse({ matrix: { homeserver: 'https://matrix.example.org' }, rooms: { ops: '!ops:bench.local' }, monitors });
 }
 
-function memory(): string {
-  const m = process.memoryUsage();
-  return Object.entries(m).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)}`).join(' ');
-}
-
 function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
@@ -54,12 +49,12 @@ function percentile(sorted: Float64Array, p: number): number {
 /** Runs 10,000 monitors for a warm-up cycle then MEASURE_S seconds; prints raw figures and the figures at 60 s. */
 export async function benchMonitors(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'vigie-bench-monitors-'));
-  console.log('mem start', memory());
+  const rssStart = process.memoryUsage().rss;
   const target = await startTarget();
   const db = openDatabase(join(folder, 'vigie.db'));
   try {
     const config = monitorsConfig(target.port);
-    console.log('mem config', memory());
+    const rssLoaded = process.memoryUsage().rss;
     const engine = new MonitorEngine({
       db, monitors: config.monitors, logger: silentLogger(), timezone: 'UTC', maintenance: [], pushes: new PushRegistry(),
       dispatch: () => [],
@@ -78,7 +73,6 @@ export async function benchMonitors(): Promise<void> {
       `warm-up ${INTERVAL_S + 1} s, then ${MEASURE_S} s measured`);
     engine.start();
     await new Promise((resolve) => setTimeout(resolve, (INTERVAL_S + 1) * 1000));
-    console.log('mem warm', memory());
     const rowsBefore = (db.prepare('SELECT count(*) AS n FROM heartbeat').get() as { n: number }).n;
     measuring = true;
     let rssMax = process.memoryUsage().rss;
@@ -87,13 +81,14 @@ export async function benchMonitors(): Promise<void> {
     const wallStart = performance.now();
     await new Promise((resolve) => setTimeout(resolve, MEASURE_S * 1000));
     const cpu = process.cpuUsage(cpuStart);
-    console.log('mem end', memory());
     const wallS = (performance.now() - wallStart) / 1000;
     measuring = false;
     clearInterval(sampler);
     await engine.stop(5_000);
     const rows = (db.prepare('SELECT count(*) AS n FROM heartbeat').get() as { n: number }).n - rowsBefore;
-    report({ cpuS: (cpu.user + cpu.system) / 1e6, wallS, rssMb: rssMax / 2 ** 20, lags, beats, down, rows });
+    report({ cpuS: (cpu.user + cpu.system) / 1e6, systemS: cpu.system / 1e6, wallS, rssMb: rssMax / 2 ** 20, lags, beats, down, rows });
+    console.log(`RSS: ${(rssStart / 2 ** 20).toFixed(0)} MB at start (node, modules${process.execArgv.join(' ').includes('tsx') ? ', tsx' : ''}), ` +
+      `${(rssLoaded / 2 ** 20).toFixed(0)} MB with the ${MONITORS} monitors parsed, ${(rssMax / 2 ** 20).toFixed(0)} MB at most while running`);
   } finally {
     target.child.kill();
     db.close();
@@ -103,6 +98,8 @@ export async function benchMonitors(): Promise<void> {
 
 interface Figures {
   cpuS: number;
+  /** The part spent in the kernel: on loopback it includes the target's side of every TCP exchange. */
+  systemS: number;
   wallS: number;
   rssMb: number;
   lags: number[];
@@ -119,7 +116,7 @@ function report(f: Figures): void {
   const p50 = percentile(sorted, 0.5);
   const p99 = percentile(sorted, 0.99);
   console.log(`measured at ${(f.beats / f.wallS).toFixed(0)} checks/s: CPU ${(share * 100).toFixed(1)}% of one core ` +
-    `(${perCheckUs.toFixed(0)} µs per check), RSS max ${f.rssMb.toFixed(0)} MB, lag p50 ${p50.toFixed(1)} ms p99 ${p99.toFixed(1)} ms, ` +
+    `(${perCheckUs.toFixed(0)} µs per check, ${((f.systemS / f.cpuS) * 100).toFixed(0)}% of it in the kernel), RSS max ${f.rssMb.toFixed(0)} MB, lag p50 ${p50.toFixed(1)} ms p99 ${p99.toFixed(1)} ms, ` +
     `${(f.rows / f.wallS).toFixed(0)} heartbeat rows/s (${f.beats} checks, ${f.down} not UP)`);
   const at60 = { cpu: share * scale, rows: (f.rows / f.wallS) * scale };
   console.log(`scaled to ${MONITORS} monitors at 60 s: CPU ${(at60.cpu * 100).toFixed(1)}% of one core, RSS ${f.rssMb.toFixed(0)} MB, ` +

@@ -9,6 +9,9 @@ import { Deliverer } from './delivery/deliverer.js';
 import { Outbox } from './delivery/outbox.js';
 import type { Logger } from './logging.js';
 import { RoomSender } from './matrix/room-sender.js';
+import { EncryptingSender } from './crypto/encrypting-sender.js';
+import { E2ee } from './crypto/olm-machine.js';
+import type { Config } from './config/schema.js';
 import { createMetrics } from './server/metrics.js';
 import { createServer, listen } from './server/server.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -37,7 +40,7 @@ export interface App {
   readonly outbox: Outbox;
   /** Undefined when no access token is configured: alerts then wait in the outbox. */
   readonly deliverer: Deliverer | undefined;
-  readonly sender: RoomSender | undefined;
+  readonly sender: EncryptingSender | undefined;
   /** Routes, renders and queues an event by the configured routes. */
   readonly dispatch: Dispatch;
   /** A dispatch over other rules (send-test sends to each room with that room's template). */
@@ -63,9 +66,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
   }
   const outbox = new Outbox(db);
   const token = config.matrix.accessToken;
-  const sender = token
-    ? new RoomSender({ homeserver: config.matrix.homeserver, accessToken: token, timeoutMs: config.matrix.requestTimeout })
-    : undefined;
+  const sender = token ? createSender(config, token, db, log) : undefined;
   const deliverer = sender
     ? new Deliverer({ outbox, sender, logger: log, maxBackoffMs: config.delivery.maxBackoff, parkedRetryMs: config.delivery.parkedRetry })
     : undefined;
@@ -96,11 +97,25 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     async stop(graceMs = 10_000) {
       await server?.close();
       await deliverer?.stop(graceMs);
+      await sender?.close();
       db.close();
       lock?.release();
     },
   };
   return app;
+}
+
+/**
+ * Every room's way in: plain rooms get the message as is, encrypted rooms get it encrypted (never in clear unless
+ * listed in matrix.encryption.plaintextRooms); the homeserver is found and aliases resolved at the first send.
+ */
+function createSender(config: Config, token: string, db: Database, log: Logger): EncryptingSender {
+  const rooms = new RoomSender({ homeserver: config.matrix.homeserver, accessToken: token, timeoutMs: config.matrix.requestTimeout });
+  const { enabled, storePassphrase, devices, plaintextRooms } = config.matrix.encryption;
+  const openE2ee = enabled && storePassphrase
+    ? (client: Parameters<typeof E2ee.forToken>[0]) => E2ee.forToken(client, { db, passphrase: storePassphrase, sharing: devices, logger: log })
+    : undefined;
+  return new EncryptingSender({ rooms, logger: log, openE2ee, plaintextAllowed: plaintextRooms.map((name) => config.rooms[name] ?? name) });
 }
 
 /** Uptime Kuma's webhook and Matrix notification; their alerts are committed in groups (one disk sync per burst). */

@@ -138,7 +138,8 @@ describe('parseConfig applies defaults', () => {
     expect({ path, dir, warnings }).toEqual({ path: '/etc/vigie/vigie.yaml', dir: '/etc/vigie', warnings: [] });
     expect(config).toEqual({
       timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-      matrix: { homeserver: 'https://matrix.example.org', accessToken: undefined, msgtype: 'm.text', requestTimeout: 30_000, deviceName: 'Vigie' },
+      matrix: { homeserver: 'https://matrix.example.org', accessToken: undefined, msgtype: 'm.text', requestTimeout: 30_000, deviceName: 'Vigie',
+        encryption: { enabled: true, storePassphrase: undefined, devices: 'all', plaintextRooms: [] } },
       rooms: { ops: '!a:x.org' },
       templates: {},
       routes: [{ rooms: ['ops'], template: 'default', continue: false }],

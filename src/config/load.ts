@@ -30,7 +30,7 @@ export interface LoadedConfig {
 }
 
 /** Field names whose values are secrets: never shown in a message. */
-const SECRET_FIELDS = new Set(['accessToken', 'token', 'password']);
+const SECRET_FIELDS = new Set(['accessToken', 'token', 'password', 'storePassphrase']);
 
 /** Reads and loads a configuration file; every problem is a ConfigError naming file, line and field. */
 export async function loadConfig(path: string, options: LoadOptions = {}): Promise<LoadedConfig> {
@@ -122,7 +122,7 @@ function renderProblem(problem: Problem, raw: unknown, locate: Locator, substitu
 
 /** Removes every secret written in the file (or substituted into a secret field) from a message, as a last guard. */
 function secretRedactor(raw: unknown, locate: Locator, substitutions: Substitutions, env: NodeJS.ProcessEnv) {
-  const secretPaths: PropertyKey[][] = [['matrix', 'accessToken']];
+  const secretPaths: PropertyKey[][] = [['matrix', 'accessToken'], ['matrix', 'encryption', 'storePassphrase']];
   const sources = valueAt(raw, ['sources', 'uptimeKuma']);
   if (Array.isArray(sources)) sources.forEach((_, i) => secretPaths.push(['sources', 'uptimeKuma', i, 'token']));
   const secrets = new Set<string>();

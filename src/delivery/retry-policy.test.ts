@@ -8,11 +8,11 @@ const mx = (errcode: string, status: number, retryAfterMs?: number): MatrixError
 
 describe('decideRetry', () => {
   it.each([
-    ['429 with retry_after_ms waits exactly that', mx('M_LIMIT_EXCEEDED', 429, 4423), 1, { action: 'retry', kind: 'rate-limit', delayMs: 4423 }],
+    ['429 with retry_after_ms waits that, plus 2 ms for clock granularity', mx('M_LIMIT_EXCEEDED', 429, 4423), 1, { action: 'retry', kind: 'rate-limit', delayMs: 4425 }],
     ['429 without a hint waits 5 s', mx('M_LIMIT_EXCEEDED', 429), 1, { action: 'retry', kind: 'rate-limit', delayMs: 5000 }],
     ['429 saying 0 ms (Synapse truncates) waits a moment, never 0', mx('M_LIMIT_EXCEEDED', 429, 0), 1, { action: 'retry', kind: 'rate-limit', delayMs: 50 }],
-    ['a rate limit does not grow with the attempt number', mx('M_LIMIT_EXCEEDED', 429, 800), 9, { action: 'retry', kind: 'rate-limit', delayMs: 800 }],
-    ['M_LIMIT_EXCEEDED on a 400 is a rate limit too', mx('M_LIMIT_EXCEEDED', 400, 1200), 1, { action: 'retry', kind: 'rate-limit', delayMs: 1200 }],
+    ['a rate limit does not grow with the attempt number', mx('M_LIMIT_EXCEEDED', 429, 800), 9, { action: 'retry', kind: 'rate-limit', delayMs: 802 }],
+    ['M_LIMIT_EXCEEDED on a 400 is a rate limit too', mx('M_LIMIT_EXCEEDED', 400, 1200), 1, { action: 'retry', kind: 'rate-limit', delayMs: 1202 }],
     ['502: first backoff 1 s', mx('M_UNKNOWN', 502), 1, { action: 'retry', kind: 'server', delayMs: 1000 }],
     ['503, third failure: 4 s', mx('M_UNKNOWN', 503), 3, { action: 'retry', kind: 'server', delayMs: 4000 }],
     ['408 is transient', mx('M_UNKNOWN', 408), 2, { action: 'retry', kind: 'server', delayMs: 2000 }],
@@ -79,5 +79,15 @@ describe('describeFailure', () => {
     expect(describeFailure(mx('M_FORBIDDEN', 403))).toBe('M_FORBIDDEN (HTTP 403): server says no');
     expect(describeFailure(new MatrixNetworkError('ETIMEDOUT'))).toBe('network: ETIMEDOUT');
     expect(describeFailure('weird')).toBe('non-Error thrown: weird');
+  });
+});
+
+describe('a room Vigie cannot encrypt for', () => {
+  it('parks the room with Vigie\'s own explanation and the count of kept alerts', () => {
+    const error = new MatrixError('VIGIE_ENCRYPTION_UNAVAILABLE', 400,
+      'room !ops:example.org is encrypted and Vigie\'s encryption is not configured: set matrix.encryption.storePassphraseFile (and enabled: true) in vigie.yaml and restart; its alerts are kept');
+    const decision = decideRetry(error, 1, policy(), ctx);
+    expect(decision).toMatchObject({ action: 'park', scope: 'room' });
+    expect(decision.action === 'park' && decision.reason).toMatch(/^room !ops:example.org is encrypted .* and restart; the 3 pending alerts? .*are kept/);
   });
 });

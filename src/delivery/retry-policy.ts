@@ -85,11 +85,14 @@ export function backoffMs(attempt: number, policy: RetryPolicy): number {
 
 // Synapse truncates the wait to whole milliseconds, so a hint of 0 means "a moment", not "no hint".
 const MIN_RATE_LIMIT_WAIT_MS = 50;
+// The truncation and timers' millisecond granularity make an exact wait end up to ~2 ms early on the server's clock,
+// which earns a second 429; waiting 2 ms more costs nothing.
+const RATE_LIMIT_MARGIN_MS = 2;
 
 function rateLimitDelayMs(error: MatrixError, policy: RetryPolicy): number {
   const hint = error.retryAfterMs;
   if (hint === undefined || !Number.isFinite(hint) || hint < 0) return policy.rateLimitFallbackMs;
-  return Math.max(Math.ceil(hint), MIN_RATE_LIMIT_WAIT_MS);
+  return Math.max(Math.ceil(hint) + RATE_LIMIT_MARGIN_MS, MIN_RATE_LIMIT_WAIT_MS);
 }
 
 /** `M_FORBIDDEN: You are not in this room` — the server's words, after its code. */
@@ -131,6 +134,9 @@ function roomReason(error: MatrixError, { roomId, pendingInRoom }: FailureContex
   switch (error.errcode) {
     case 'M_FORBIDDEN':
       return `the bot is not allowed to post in room ${roomId} (${serverSaid(error)}). Invite the bot or raise its power level, then run \`vigie doctor --fix\`; ${keptRoom}.`;
+    case 'VIGIE_ENCRYPTION_UNAVAILABLE':
+      // Vigie's own refusal to send in clear: its message already says what to do.
+      return `${error.message.replace(/[.;]?\s*its alerts are kept$/, '')}; ${keptRoom}.`;
     case 'M_NOT_FOUND':
       return `room ${roomId} was not found on the homeserver (${serverSaid(error)}). Check the room id under rooms: in vigie.yaml and that the room still exists, then restart Vigie; ${keptRoom}.`;
     default:

@@ -34,7 +34,12 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
   if (!userId) return false;
 
   const [joined, invited] = await Promise.all([client.joinedRooms(), client.invitedRooms().catch(() => [])]);
-  const bot = { client, userId, joined: new Set(joined), invited: new Set(invited), fix: options.fix };
+  const { enabled, storePassphrase, plaintextRooms } = config.matrix.encryption;
+  const bot = {
+    client, userId, joined: new Set(joined), invited: new Set(invited), fix: options.fix,
+    canEncrypt: enabled && storePassphrase !== undefined,
+    plaintextRooms: new Set(plaintextRooms.map((name) => config.rooms[name] ?? name)),
+  };
   const rooms = Object.entries(config.rooms);
   if (rooms.length === 0) report({ verdict: 'fail', text: 'no rooms configured', fix: 'add a room under rooms: (its id is in Element: Room settings > Advanced)' });
   for (const [name, ref] of rooms) (await checkRoom(name, ref, bot)).forEach(report);

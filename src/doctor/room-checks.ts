@@ -12,6 +12,10 @@ export interface BotContext {
   invited: ReadonlySet<string>;
   /** Accept invites (`--fix`). */
   fix: boolean;
+  /** Whether Vigie can encrypt (matrix.encryption enabled, with a store passphrase). */
+  canEncrypt: boolean;
+  /** Room ids and short names allowed plaintext when Vigie cannot encrypt. */
+  plaintextRooms: ReadonlySet<string>;
 }
 
 /** Checks one configured room; returns its findings in order. */
@@ -62,7 +66,7 @@ async function checkPowerAndEncryption(label: string, roomId: string, bot: BotCo
       : { verdict: 'fail', text: `${label}: the bot may not send messages (its level ${perm.userLevel} < ${perm.requiredLevel} needed)`, fix: `raise ${bot.userId} to ${perm.requiredLevel} or lower "Send messages" (Element: Room settings > Roles & Permissions)` });
     const encryption = await bot.client.getStateEvent<{ algorithm?: string }>(roomId, 'm.room.encryption');
     if (encryption) {
-      findings.push({ verdict: 'warn', text: `${label}: the room is end-to-end encrypted (${encryption.algorithm ?? 'unknown algorithm'}); this Vigie sends plain messages, which Element shows as "not encrypted"`, fix: 'use an unencrypted room for alerts until Vigie supports encryption' });
+      findings.push(encryptionFinding(label, roomId, encryption.algorithm, bot));
     } else {
       findings.push({ verdict: 'ok', text: `${label}: not encrypted` });
     }
@@ -70,6 +74,22 @@ async function checkPowerAndEncryption(label: string, roomId: string, bot: BotCo
     findings.push({ verdict: 'fail', text: `${label}: cannot read the room's state (${describe(error)})` });
   }
   return findings;
+}
+
+const MEGOLM = 'm.megolm.v1.aes-sha2';
+
+function encryptionFinding(label: string, roomId: string, algorithm: string | undefined, bot: BotContext): Finding {
+  if (algorithm !== MEGOLM) {
+    return { verdict: 'fail', text: `${label}: encrypted with "${algorithm ?? 'no algorithm'}", which Vigie cannot encrypt with (only ${MEGOLM})`, fix: 'use a room encrypted with Megolm (any room Element creates)' };
+  }
+  if (bot.canEncrypt) return { verdict: 'ok', text: `${label}: end-to-end encrypted; Vigie encrypts its alerts here` };
+  if (bot.plaintextRooms.has(roomId)) {
+    return { verdict: 'warn', text: `${label}: end-to-end encrypted, and Vigie will send in clear (listed in matrix.encryption.plaintextRooms)`, fix: 'set matrix.encryption.storePassphraseFile so Vigie encrypts instead' };
+  }
+  return {
+    verdict: 'fail', text: `${label}: end-to-end encrypted, and Vigie's encryption is not configured: its alerts would wait in the outbox`,
+    fix: 'create a passphrase (openssl rand -hex 32 > secrets/e2ee-key; chmod 600) and set matrix.encryption.storePassphraseFile: ./secrets/e2ee-key',
+  };
 }
 
 function describe(error: unknown): string {

@@ -8,7 +8,7 @@ import { PushRegistry, type CheckDefinition, type CheckResult } from './checks/i
 import { MonitorEngine, type EngineDeps } from './engine.js';
 import { HeartbeatStore } from './heartbeats.js';
 import type { MaintenanceConfig } from './maintenance.js';
-import { MAX_SPREAD_MS, spreadOffset } from './scheduler.js';
+import { MAX_SPREAD_MS, TICK_MS, spreadOffset } from './scheduler.js';
 
 const T0 = Date.parse('2025-06-02T10:00:00Z');
 let db: Database;
@@ -53,7 +53,7 @@ function engine(monitors: MonitorConfig[], script: (name: string) => CheckResult
 }
 
 /** When a monitor's first check runs after a fresh start. */
-const firstRun = (name: string, interval = 60_000) => spreadOffset(name, Math.min(interval, MAX_SPREAD_MS));
+const firstRun = (name: string, interval = 60_000) => Math.ceil(spreadOffset(name, Math.min(interval, MAX_SPREAD_MS)) / TICK_MS) * TICK_MS;
 const down = (message = 'status 500 (expected 200-299)'): CheckResult => ({ status: 'down', message, ms: 12 });
 const up: CheckResult = { status: 'up', message: '200 - OK', ms: 8 };
 

@@ -41,6 +41,15 @@ describe('Scheduler', () => {
     await scheduler.stop(0);
   });
 
+  it('starts runs due close together on one 100 ms tick, reporting how late each is', async () => {
+    const scheduler = new Scheduler();
+    const jobs = [10, 20, 90, 120].map((offset) => ({ offset, r: recorder(60_000) }));
+    for (const { offset, r } of jobs) scheduler.add(`m${offset}`, r.job, T0 + offset);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(jobs.map(({ r }) => [r.starts[0]! - T0, r.lags[0]])).toEqual([[100, 90], [100, 80], [100, 10], [200, 80]]);
+    await scheduler.stop(0);
+  });
+
   it('never overlaps two runs of one job: a slow run delays the next one', async () => {
     const scheduler = new Scheduler();
     const r = recorder(1_000, 2_500);

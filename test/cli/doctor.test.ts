@@ -75,12 +75,22 @@ describe('vigie doctor', () => {
     expect(run.all).toContain('Roles & Permissions');
   });
 
-  it('resolves aliases and warns about encrypted rooms', async () => {
+  it('resolves aliases, and fails an encrypted room while encryption is not configured', async () => {
     hs.createRoom({ creator: admin, join: [bot], alias: 'ops', encrypted: true });
     const run = await doctor(config(hs.url, { ops: '#ops:localhost' }));
     expect(run.all).toMatch(/✓ room "ops" \(#ops:localhost\): alias resolves to !/);
-    expect(run.all).toMatch(/! room "ops" .* end-to-end encrypted/);
-    expect(run.code).toBe(0);
+    expect(run.all).toMatch(/✗ room "ops" .* end-to-end encrypted, and Vigie's encryption is not configured/);
+    expect(run.all).toContain('matrix.encryption.storePassphraseFile');
+    expect(run.code).toBe(1);
+  });
+
+  it('passes an encrypted room once a store passphrase is configured', async () => {
+    hs.createRoom({ creator: admin, join: [bot], alias: 'ops', encrypted: true });
+    const yaml = `${config(hs.url, { ops: '#ops:localhost' })}`.replace('  accessTokenFile: ./token\n', '  accessTokenFile: ./token\n  encryption: { storePassphraseFile: ./e2ee-key }\n');
+    const run = await runCli(['doctor', '--config', writeConfig(yaml, { token, 'e2ee-key': 'a-long-passphrase' })]);
+    expect(run.all).toMatch(/✓ room "ops" .* end-to-end encrypted; Vigie encrypts its alerts here/);
+    expect(run.all).not.toContain('a-long-passphrase');
+    expect(run.code, run.all).toBe(0);
   });
 
   it('points at the homeserver behind a web-client URL given as homeserver', async () => {
