@@ -12,6 +12,9 @@ import { RoomSender } from './matrix/room-sender.js';
 import { EncryptingSender } from './crypto/encrypting-sender.js';
 import { E2ee } from './crypto/olm-machine.js';
 import type { Config } from './config/schema.js';
+import { MonitorEngine } from './monitor/engine.js';
+import { PushRegistry } from './monitor/checks/push.js';
+import { monitorRoutes } from './monitor/routes.js';
 import { createMetrics } from './server/metrics.js';
 import { createServer, listen } from './server/server.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -29,6 +32,8 @@ export interface AppOptions {
   lock?: boolean;
   /** Extra route plugins for the server. */
   plugins?: FastifyPluginAsync[];
+  /** Run the configured monitors (the daemon). */
+  monitors?: boolean;
 }
 
 /** A built Vigie; start() begins delivering (and serving), stop() ends both cleanly. */
@@ -41,6 +46,8 @@ export interface App {
   /** Undefined when no access token is configured: alerts then wait in the outbox. */
   readonly deliverer: Deliverer | undefined;
   readonly sender: EncryptingSender | undefined;
+  /** The monitor engine, when this app runs monitors. */
+  readonly engine: MonitorEngine | undefined;
   /** Routes, renders and queues an event by the configured routes. */
   readonly dispatch: Dispatch;
   /** A dispatch over other rules (send-test sends to each room with that room's template). */
@@ -49,6 +56,11 @@ export interface App {
   address: string | undefined;
   start(): Promise<void>;
   stop(graceMs?: number): Promise<void>;
+  /**
+   * Applies a new configuration without losing state: templates, rooms, routes, monitors and maintenance windows.
+   * Throws (TemplateError…) before changing anything when the new one cannot run; returns what needs a restart.
+   */
+  reload(next: LoadedConfig): string[];
 }
 
 /** Builds Vigie from a loaded configuration; throws TemplateError for a bad template before touching anything. */
@@ -76,18 +88,25 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     onQueued: (rooms) => rooms.forEach((room) => deliverer?.wake(room)),
   });
   let server: FastifyInstance | undefined;
+  // One stable function over the current configuration, so a reload reaches every holder of `dispatch`.
+  let current = dispatchWith(config.routes);
+  const dispatch: Dispatch = (event, opts) => current(event, opts);
+  const engine = options.monitors ? new MonitorEngine({
+    db, monitors: config.monitors, dispatch, logger: log, timezone: config.timezone, maintenance: config.maintenance,
+    pushes: new PushRegistry(), retentionMs: config.store.heartbeatRetention,
+  }) : undefined;
 
   const app: App = {
-    loaded, logger: log, templates, db, outbox, deliverer, sender, dispatchWith,
-    dispatch: dispatchWith(config.routes),
+    loaded, logger: log, templates, db, outbox, deliverer, sender, dispatchWith, dispatch, engine,
     address: undefined,
     async start() {
       if (deliverer) deliverer.start();
       else log.warn({ pending: outbox.depth().total }, 'no Matrix access token configured: alerts are kept in the outbox until one is set (run `vigie login`, then restart)');
+      engine?.start();
       if (options.server) {
         server = await createServer({
-          logger: log, metrics: createMetrics({ deliverer, outbox }),
-          plugins: [...ingestPlugins(app), ...(options.plugins ?? [])],
+          logger: log, metrics: createMetrics({ deliverer, outbox, engine }),
+          plugins: [...ingestPlugins(app), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
           notReady: () => notReady(db, deliverer),
         });
         app.address = await listen(server, config.server.listen);
@@ -96,10 +115,21 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     },
     async stop(graceMs = 10_000) {
       await server?.close();
+      await engine?.stop(graceMs);
       await deliverer?.stop(graceMs);
       await sender?.close();
       db.close();
       lock?.release();
+    },
+    reload(next) {
+      const nextTemplates = compileTemplates(next.config.templates, { timezone: next.config.timezone });
+      const rebuilt = createDispatch({
+        rules: next.config.routes, rooms: next.config.rooms, templates: nextTemplates, msgtype: next.config.matrix.msgtype, outbox, logger: log,
+        onQueued: (rooms) => rooms.forEach((room) => deliverer?.wake(room)),
+      });
+      engine?.reload(next.config.monitors, next.config.maintenance);
+      current = rebuilt;
+      return restartNeeded(config, next.config);
     },
   };
   return app;
@@ -128,6 +158,12 @@ function ingestPlugins(app: App): FastifyPluginAsync[] {
     dispatch: (event, options) => group(() => app.dispatch(event, options)),
   };
   return [uptimeKumaWebhook(ingest), matrixProxy(ingest)];
+}
+
+/** Sections read once at start-up: a change to them is applied by a restart, not a reload. */
+function restartNeeded(before: Config, after: Config): string[] {
+  const sections = ['matrix', 'sources', 'store', 'server', 'delivery', 'timezone'] as const;
+  return sections.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
 }
 
 function notReady(db: Database, deliverer: Deliverer | undefined): string[] {

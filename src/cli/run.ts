@@ -1,6 +1,7 @@
-// `vigie run`: the daemon. Delivers queued alerts, serves HTTP, and stops cleanly on SIGTERM/SIGINT.
-import { createApp } from '../app.js';
-import { createLogger } from '../logging.js';
+// `vigie run`: the daemon. Runs monitors, delivers alerts, serves HTTP; SIGHUP reloads, SIGTERM/SIGINT stop cleanly.
+import { createApp, type App } from '../app.js';
+import { loadConfig } from '../config/load.js';
+import { createLogger, type Logger } from '../logging.js';
 import { loadCommandConfig } from './config-file.js';
 import type { CliIO } from './io.js';
 
@@ -8,15 +9,30 @@ import type { CliIO } from './io.js';
 export async function runCommand(options: { config?: string }, io: CliIO): Promise<number> {
   const loaded = await loadCommandConfig(options.config, io);
   const logger = createLogger({ level: io.env.VIGIE_LOG_LEVEL ?? loaded.config.log.level });
-  const app = await createApp(loaded, { logger, server: true, lock: true });
+  const app = await createApp(loaded, { logger, server: true, lock: true, monitors: true });
   await app.start();
   logger.info({ config: loaded.path, rooms: Object.keys(loaded.config.rooms).length }, 'Vigie is running');
+  const onHangup = () => void reload(app, loaded.path, io, logger);
+  process.on('SIGHUP', onHangup);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+  process.off('SIGHUP', onHangup);
   logger.info({ signal }, 'stopping: finishing in-flight sends');
   await app.stop();
   logger.info('stopped');
   return 0;
+}
+
+/** SIGHUP: the new file is loaded and checked whole; if anything is wrong the old configuration keeps running. */
+async function reload(app: App, path: string, io: CliIO, logger: Logger): Promise<void> {
+  try {
+    const next = await loadConfig(path, { env: io.env });
+    const restart = app.reload(next);
+    logger.info({ config: path, monitors: next.config.monitors.length }, 'configuration reloaded');
+    if (restart.length > 0) logger.warn({ sections: restart }, `changes to ${restart.join(', ')} take effect at the next restart`);
+  } catch (error) {
+    logger.error({ config: path, err: (error as Error).message }, 'the new configuration was refused; the previous one keeps running');
+  }
 }

@@ -2,12 +2,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Deliverer } from '../delivery/deliverer.js';
 import type { Outbox } from '../delivery/outbox.js';
+import type { MonitorEngine } from '../monitor/engine.js';
 
 /** The registry /metrics serves, with the delivery metrics wired to a deliverer and an outbox. */
-export function createMetrics(parts: { deliverer?: Deliverer; outbox: Outbox }): Registry {
+export function createMetrics(parts: { deliverer?: Deliverer; outbox: Outbox; engine?: MonitorEngine }): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigie_process_' });
-  const { outbox, deliverer } = parts;
+  const { outbox, deliverer, engine } = parts;
+  if (engine) monitorMetrics(registry, engine);
 
   new Gauge({
     name: 'vigie_outbox_pending', help: 'Alerts waiting in the outbox', registers: [registry],
@@ -30,4 +32,24 @@ export function createMetrics(parts: { deliverer?: Deliverer; outbox: Outbox }):
   deliverer.on('retry', ({ kind }) => retries.inc({ kind }));
   deliverer.on('rejected', () => rejected.inc());
   return registry;
+}
+
+/** Per monitor: check durations, the current status (1 up, 0 down, 2 pending, 3 maintenance), scheduling lag. */
+function monitorMetrics(registry: Registry, engine: MonitorEngine): void {
+  const duration = new Histogram({
+    name: 'vigie_check_duration_seconds', help: 'How long checks take', labelNames: ['monitor', 'type'], registers: [registry],
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  });
+  const status = new Gauge({ name: 'vigie_monitor_status', help: 'Heartbeat status: 0 down, 1 up, 2 pending, 3 maintenance', labelNames: ['monitor'], registers: [registry] });
+  const lag = new Histogram({
+    name: 'vigie_check_lag_seconds', help: 'How late checks start after their due time', registers: [registry],
+    buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5],
+  });
+  const alerts = new Counter({ name: 'vigie_monitor_alerts_total', help: 'Alerts raised by monitors, by status', labelNames: ['status'], registers: [registry] });
+  engine.on('beat', (beat) => {
+    if (beat.durationMs > 0) duration.observe({ monitor: beat.monitor, type: beat.type }, beat.durationMs / 1000);
+    status.set({ monitor: beat.monitor }, beat.status);
+    lag.observe(beat.lagMs / 1000);
+  });
+  engine.on('alert', ({ status: s }) => alerts.inc({ status: s }));
 }
