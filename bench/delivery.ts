@@ -56,7 +56,8 @@ async function withVigie<T>(hs: HomeserverProcess, roomIds: string[], run: (app:
     'timezone: UTC',
     `matrix: { homeserver: "${hs.url}", accessToken: "${hs.token}" }`,
     'rooms:', ...roomIds.map((roomId, i) => `  r${i}: "${roomId}"`),
-    'routes:', ...roomIds.map((_, i) => `  - { rooms: [r${i}], match: { tags: [r${i}] } }`),
+    // Delivery throughput of one message per alert: no grouping window, no incident threads.
+    'routes:', ...roomIds.map((_, i) => `  - { rooms: [r${i}], match: { tags: [r${i}] }, groupWait: 0, incidents: off }`),
     `store: { path: "${join(dir, 'vigie.db')}" }`,
     'log: { level: silent }',
   ].join('\n');

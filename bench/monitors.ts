@@ -12,9 +12,14 @@ import { MonitorEngine } from '../src/monitor/engine.js';
 import { openDatabase } from '../src/store/db.js';
 
 const MONITORS = 10_000;
-/** 10 s instead of 60 s: six times the production rate, so a minute of measurement covers six cycles. */
-const INTERVAL_S = Number(process.env.VIGIE_BENCH_INTERVAL ?? 10);
+/**
+ * The production rate by default: first checks are spread evenly over the interval, so the load is steady from the
+ * start and one minute covers every monitor once. A shorter VIGIE_BENCH_INTERVAL loads more; figures are scaled back.
+ */
+const INTERVAL_S = Number(process.env.VIGIE_BENCH_INTERVAL ?? 60);
 const MEASURE_S = Number(process.env.VIGIE_BENCH_SECONDS ?? 60);
+/** Long enough for the JIT to settle. */
+const WARMUP_S = 5;
 const GOAL = { cpuShare: 0.10, rssMb: 250, lagP99Ms: 1_000 };
 
 /** The target: answers 200 "OK" to anything, closing each connection as Vigie's fresh-connection checks ask. */
@@ -70,9 +75,9 @@ export async function benchMonitors(): Promise<void> {
       lags.push(lagMs);
     });
     console.log(`monitors: ${MONITORS} http monitors every ${INTERVAL_S} s (fresh connection per check), target in a child process; ` +
-      `warm-up ${INTERVAL_S + 1} s, then ${MEASURE_S} s measured`);
+      `warm-up ${WARMUP_S} s, then ${MEASURE_S} s measured`);
     engine.start();
-    await new Promise((resolve) => setTimeout(resolve, (INTERVAL_S + 1) * 1000));
+    await new Promise((resolve) => setTimeout(resolve, WARMUP_S * 1000));
     const rowsBefore = (db.prepare('SELECT count(*) AS n FROM heartbeat').get() as { n: number }).n;
     measuring = true;
     let rssMax = process.memoryUsage().rss;
@@ -112,15 +117,17 @@ function report(f: Figures): void {
   const sorted = Float64Array.from(f.lags).sort();
   const share = f.cpuS / f.wallS;
   const scale = INTERVAL_S / 60;
-  const perCheckUs = (f.cpuS / f.beats) * 1e6;
   const p50 = percentile(sorted, 0.5);
   const p99 = percentile(sorted, 0.99);
   console.log(`measured at ${(f.beats / f.wallS).toFixed(0)} checks/s: CPU ${(share * 100).toFixed(1)}% of one core ` +
-    `(${perCheckUs.toFixed(0)} µs per check, ${((f.systemS / f.cpuS) * 100).toFixed(0)}% of it in the kernel), RSS max ${f.rssMb.toFixed(0)} MB, lag p50 ${p50.toFixed(1)} ms p99 ${p99.toFixed(1)} ms, ` +
+    `(${((f.cpuS / f.beats) * 1e6).toFixed(0)} µs per check, ${((f.systemS / f.cpuS) * 100).toFixed(0)}% of it in the kernel), ` +
+    `RSS max ${f.rssMb.toFixed(0)} MB, lag p50 ${p50.toFixed(1)} ms p99 ${p99.toFixed(1)} ms, ` +
     `${(f.rows / f.wallS).toFixed(0)} heartbeat rows/s (${f.beats} checks, ${f.down} not UP)`);
-  const at60 = { cpu: share * scale, rows: (f.rows / f.wallS) * scale };
-  console.log(`scaled to ${MONITORS} monitors at 60 s: CPU ${(at60.cpu * 100).toFixed(1)}% of one core, RSS ${f.rssMb.toFixed(0)} MB, ` +
-    `lag p50 ${p50.toFixed(1)} ms p99 ${p99.toFixed(1)} ms (measured at ${(60 / INTERVAL_S).toFixed(0)}× the load), ${at60.rows.toFixed(0)} rows/s`);
-  const met = at60.cpu < GOAL.cpuShare && f.rssMb < GOAL.rssMb && p99 < GOAL.lagP99Ms;
-  console.log(`goal < ${GOAL.cpuShare * 100}% CPU, < ${GOAL.rssMb} MB RSS, lag p99 < ${GOAL.lagP99Ms} ms: ${met ? 'met' : 'NOT met'}`);
+  const cpuAt60 = share * scale;
+  if (scale !== 1) {
+    console.log(`scaled to ${MONITORS} monitors at 60 s: CPU ${(cpuAt60 * 100).toFixed(1)}% of one core, ${((f.rows / f.wallS) * scale).toFixed(0)} rows/s ` +
+      `(RSS and lag as measured at ${(1 / scale).toFixed(1)}× the load: upper bounds)`);
+  }
+  const met = cpuAt60 < GOAL.cpuShare && f.rssMb < GOAL.rssMb && p99 < GOAL.lagP99Ms;
+  console.log(`goal at ${MONITORS} monitors / 60 s: < ${GOAL.cpuShare * 100}% CPU, < ${GOAL.rssMb} MB RSS, lag p99 < ${GOAL.lagP99Ms} ms: ${met ? 'met' : 'NOT met'}`);
 }

@@ -15,6 +15,8 @@ import type { Config } from './config/schema.js';
 import { MonitorEngine } from './monitor/engine.js';
 import { PushRegistry } from './monitor/checks/push.js';
 import { monitorRoutes } from './monitor/routes.js';
+import { IncidentStore } from './incidents/store.js';
+import { createGrouping } from './incidents/grouping.js';
 import { createMetrics } from './server/metrics.js';
 import { createServer, listen } from './server/server.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -77,14 +79,20 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     throw error;
   }
   const outbox = new Outbox(db);
+  const incidents = new IncidentStore(db);
+  let grouping = createGrouping({ outbox, store: incidents, templates, logger: log });
   const token = config.matrix.accessToken;
   const sender = token ? createSender(config, token, db, log) : undefined;
   const deliverer = sender
-    ? new Deliverer({ outbox, sender, logger: log, maxBackoffMs: config.delivery.maxBackoff, parkedRetryMs: config.delivery.parkedRetry })
+    ? new Deliverer({
+      outbox, sender, logger: log, maxBackoffMs: config.delivery.maxBackoff, parkedRetryMs: config.delivery.parkedRetry,
+      // Merging waiting alerts renders a group message: the templates of the configuration in force.
+      beforeSend: (roomId, state) => grouping(roomId, state),
+    })
     : undefined;
 
   const dispatchWith = (rules: readonly RouteRule[]): Dispatch => createDispatch({
-    rules, rooms: config.rooms, templates, msgtype: config.matrix.msgtype, outbox, logger: log,
+    rules, rooms: config.rooms, templates, msgtype: config.matrix.msgtype, outbox, logger: log, incidents: { outbox, store: incidents },
     onQueued: (rooms) => rooms.forEach((room) => deliverer?.wake(room)),
   });
   let server: FastifyInstance | undefined;
@@ -125,10 +133,12 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       const nextTemplates = compileTemplates(next.config.templates, { timezone: next.config.timezone });
       const rebuilt = createDispatch({
         rules: next.config.routes, rooms: next.config.rooms, templates: nextTemplates, msgtype: next.config.matrix.msgtype, outbox, logger: log,
+        incidents: { outbox, store: incidents },
         onQueued: (rooms) => rooms.forEach((room) => deliverer?.wake(room)),
       });
       engine?.reload(next.config.monitors, next.config.maintenance);
       current = rebuilt;
+      grouping = createGrouping({ outbox, store: incidents, templates: nextTemplates, logger: log });
       return restartNeeded(config, next.config);
     },
   };

@@ -1,12 +1,16 @@
 // The alert pipeline's middle: an event is routed, rendered once per template, and queued durably per room.
 import type { Logger } from '../logging.js';
 import type { OutboxMessage, OutboxRow } from '../delivery/outbox.js';
+import { planRoom, type PlanDeps } from '../incidents/plan.js';
 import type { AlertEvent } from './event.js';
 import type { AlertMsgtype } from './render/message.js';
 import { toMessageContent } from './render/message.js';
 import { TemplateError, type TemplateSet } from './render/templates.js';
 import type { RenderedMessage } from './render/message.js';
 import { route, type RouteRule } from './router.js';
+import { withMentions } from '../room/mentions.js';
+
+type RoomPlan = Parameters<typeof planRoom>[1];
 
 /** What dispatching needs; app.ts provides it. */
 export interface DispatchDeps {
@@ -19,6 +23,8 @@ export interface DispatchDeps {
   /** Told which rooms got new rows, after they are durably stored. */
   onQueued(rooms: readonly string[]): void;
   logger: Logger;
+  /** Incidents and grouping (threads, edits, groupWait); without them every alert is queued as a plain message. */
+  incidents?: PlanDeps & { outbox: { byDedupeKey(key: string): OutboxRow | undefined } };
 }
 
 /** Options of one dispatch. */
@@ -48,23 +54,33 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     }
     return { body: fallbackBody(event) };
   }
+  // With incidents, each room's rows and its incident change in one transaction; a known dedupeKey plans nothing again.
+  function queue(plans: readonly RoomPlan[]): OutboxRow[] {
+    const incidents = deps.incidents;
+    if (!incidents) return deps.outbox.enqueue(plans.map(({ roomId, content, dedupeKey }) => ({ roomId, eventType: 'm.room.message', content, dedupeKey })));
+    return incidents.store.transaction(() => plans.flatMap((plan) => {
+      const known = plan.dedupeKey === undefined ? undefined : incidents.outbox.byDedupeKey(plan.dedupeKey);
+      return known ? [known] : planRoom(incidents, plan);
+    }));
+  }
   return (event, options = {}) => {
     const targets = route(event, deps.rules);
     if (targets.length === 0) {
       log.warn({ monitor: event.name, source: event.source, status: event.status }, 'no route takes this alert; add a route for it');
       return [];
     }
-    const messages: OutboxMessage[] = [];
+    const plans: RoomPlan[] = [];
     for (const target of targets) {
-      const content = toMessageContent(renderOrFallback(options.template ?? target.template, event), deps.msgtype);
+      const template = options.template ?? target.template;
+      const content = withMentions(toMessageContent(renderOrFallback(template, event), deps.msgtype), target);
       for (const room of target.rooms) {
         const roomId = deps.rooms[room] ?? room;
         const dedupeKey = options.dedupeKey === undefined ? undefined : `${options.dedupeKey}:${roomId}`;
-        messages.push({ roomId, eventType: 'm.room.message', content, dedupeKey });
+        plans.push({ event, roomId, content, template, incidents: target.incidents, groupWait: target.groupWait, dedupeKey });
       }
     }
-    const rows = deps.outbox.enqueue(messages);
-    deps.onQueued([...new Set(rows.map((r) => r.roomId))]);
+    const rows = queue(plans);
+    if (rows.length > 0) deps.onQueued([...new Set(rows.map((r) => r.roomId))]);
     log.debug({ monitor: event.name, status: event.status, rows: rows.map((r) => r.id) }, 'alert queued');
     return rows;
   };

@@ -15,12 +15,27 @@ export interface RouteRule {
   template?: string;
   match?: RouteMatch;
   continue?: boolean;
+  /** How incidents show in the room (default both, see src/incidents/policy.ts). */
+  incidents?: IncidentMode;
+  /** The grouping window in ms (default 10 s; 0 = off). */
+  groupWait?: number;
+  /** Users pinged by this route's alerts. */
+  mentions?: string[];
+  /** Ping the whole room (default false). */
+  atRoom?: boolean;
 }
+
+/** Route options passed on to each target (their defaults are applied where they are used). */
+export type IncidentMode = 'thread' | 'edit' | 'both' | 'off';
 
 /** Where one event goes: room short names and the template to render for them. */
 export interface RouteTarget {
   rooms: string[];
   template: string;
+  incidents?: IncidentMode;
+  groupWait?: number;
+  mentions?: string[];
+  atRoom?: boolean;
 }
 
 /** The template used when neither the route nor the source names one. */
@@ -32,10 +47,19 @@ export function route(event: AlertEvent, rules: readonly RouteRule[]): RouteTarg
   for (const rule of rules) {
     if (!matches(event, rule.match)) continue;
     const rooms = event.allowedRooms ? rule.rooms.filter((r) => event.allowedRooms!.includes(r)) : rule.rooms;
-    if (rooms.length > 0) targets.push({ rooms, template: rule.template ?? DEFAULT_TEMPLATE_NAME });
+    if (rooms.length > 0) targets.push(withOptions({ rooms, template: rule.template ?? DEFAULT_TEMPLATE_NAME }, rule));
     if (!rule.continue) break;
   }
   return dedupeRooms(targets);
+}
+
+// Only options the rule sets, so targets of plain rules read as before.
+function withOptions(target: RouteTarget, rule: RouteRule): RouteTarget {
+  if (rule.incidents !== undefined) target.incidents = rule.incidents;
+  if (rule.groupWait !== undefined) target.groupWait = rule.groupWait;
+  if (rule.mentions !== undefined && rule.mentions.length > 0) target.mentions = rule.mentions;
+  if (rule.atRoom === true) target.atRoom = true;
+  return target;
 }
 
 function matches(event: AlertEvent, match: RouteMatch | undefined): boolean {

@@ -46,7 +46,7 @@ describe('parseConfig errors name the file, the line and the field', () => {
       'routes[0].rooms[1]', 'unknown room \'opz\' — did you mean \'ops\'? (rooms are: ops; add it under rooms:)'],
     ['a route to no room', `${MATRIX}rooms: { ops: "!a:x.org" }\nroutes:\n  - rooms: []\n`, 5, 'routes[0].rooms', 'needs at least one room'],
     ['a route with an unknown template', `${MATRIX}rooms: { ops: "!a:x.org" }\ntemplates: { seed: hi }\nroutes:\n  - rooms: [ops]\n    template: sed\n`,
-      7, 'routes[0].template', 'unknown template \'sed\' — did you mean \'seed\'? (templates are: seed, default, kuma-text)'],
+      7, 'routes[0].template', 'unknown template \'sed\' — did you mean \'seed\'? (templates are: seed, default, kuma-text, group)'],
     ['a route matching an unknown status', `${MATRIX}rooms: { ops: "!a:x.org" }\nroutes:\n  - rooms: [ops]\n    match: { status: [dwn] }\n`,
       6, 'routes[0].match.status[0]', 'expected one of "down", "up"'],
     ['a route matching an unknown source', `${MATRIX}rooms: { ops: "!a:x.org" }\nroutes:\n  - rooms: [ops]\n    match: { sources: [monitors] }\n`,
@@ -149,6 +149,7 @@ describe('parseConfig applies defaults', () => {
       store: { path: '/etc/vigie/data/vigie.db', heartbeatRetention: 90 * 86_400_000 },
       server: { listen: '127.0.0.1:8080' },
       delivery: { maxBackoff: 300_000, parkedRetry: 300_000 },
+      commands: { enabled: true, powerLevel: 50, allowInvitesFrom: [] },
       log: { level: 'info' },
     });
   });

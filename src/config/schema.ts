@@ -5,6 +5,18 @@ import { createChecks, PushRegistry, type CheckType } from '../monitor/checks/in
 import { maintenanceSchema } from '../monitor/maintenance.js';
 import { applyDefaultRoutes, checkReferences } from './references.js';
 import { didYouMean } from './suggest.js';
+import { INCIDENT_MODES } from '../incidents/policy.js';
+
+/** A Matrix user id: @localpart:server. */
+const MATRIX_USER_ID = /^@[^\s:]+:\S+$/;
+
+/** Who may use `!vigie` commands, and whose invites are accepted. */
+const commandsSchema = z.strictObject({
+  enabled: z.boolean().default(true).describe('Follow the rooms (/sync) to answer !vigie commands, acknowledge on reactions and accept invites'),
+  powerLevel: z.int().default(50).describe('Power level a member needs for commands and acknowledging reactions (50: moderator)'),
+  allowInvitesFrom: z.array(z.string().regex(/^@[^\s:]+:\S+$|^\*:\S+$/, { message: 'expected a user id like "@alice:example.org" or "*:example.org"' }))
+    .default([]).describe('Users ("@alice:example.org") or servers ("*:example.org") whose invites Vigie accepts; configured rooms are always joined'),
+}).prefault({}).describe('Acting from the room: commands, reactions, invites');
 
 /** Statuses a route can match (`certificate`: a TLS certificate about to expire). */
 export const ROUTE_STATUSES = ['down', 'up', 'pending', 'maintenance', 'test', 'certificate'] as const;
@@ -73,6 +85,14 @@ const routeSchema = z.strictObject({
   template: z.string().default('default').describe('Template name (a key of templates), or "default" for the built-in one'),
   match: matchSchema.optional(),
   continue: z.boolean().default(false).describe('Keep looking at the next routes after this one matched'),
+  // Optional rather than defaulted, so routes read back as written; the defaults live in src/incidents/policy.ts.
+  incidents: z.enum(INCIDENT_MODES).optional()
+    .describe('Incidents in the room (default both): recovery and resends in the first message\'s thread, the first message edited to read resolved, both, or off'),
+  groupWait: z.union([z.literal([0, '0', '0s']).transform(() => 0), duration()]).optional()
+    .describe('Alerts for a room arriving within this window are sent as one message (default 10s; 0 turns grouping off)'),
+  mentions: z.array(z.string().regex(MATRIX_USER_ID, { message: 'expected a Matrix user id like "@alice:example.org"' })).optional()
+    .describe('Users pinged by this route\'s alerts (m.mentions and a pill), e.g. ["@alice:example.org"]'),
+  atRoom: z.boolean().optional().describe('Ping the whole room (@room) with this route\'s alerts (default false)'),
 });
 
 /** The fields every monitor has, whatever its type. */
@@ -175,6 +195,7 @@ export const configSchema = z
       maxBackoff: duration().prefault('5m').describe('Longest wait between two attempts to send a message'),
       parkedRetry: duration().prefault('5m').describe('Wait before retrying a message parked after a permanent error'),
     }).prefault({}).describe('How messages reach the rooms'),
+    commands: commandsSchema,
     log: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level'),
     }).prefault({}).describe('Logging'),
@@ -194,6 +215,8 @@ export type MatrixConfig = Config['matrix'];
 export type RouteConfig = Config['routes'][number];
 /** One entry of `monitors`: the common fields, plus the type's own, parsed by that check type's schema. */
 export type MonitorConfig = Config['monitors'][number];
+/** The `commands` section. */
+export type CommandsConfig = Config['commands'];
 /** One entry of `maintenance`. */
 export type MaintenanceWindowConfig = Config['maintenance'][number];
 /** One entry of `sources.uptimeKuma`; `token` is undefined when it was left empty (the source is refused). */

@@ -1,8 +1,9 @@
 // Sends outbox rows to Matrix: one worker per room, strictly in order, rooms in parallel; waits, parks, resumes.
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logging.js';
-import type { Outbox, OutboxRow } from './outbox.js';
+import type { Outbox, OutboxRow, QueuedRow } from './outbox.js';
 import { Parking, type ParkedRoom } from './parking.js';
+import { fillRelation } from './relate.js';
 import {
   DEFAULT_RETRY_POLICY, backoffMs, decideRetry, describeFailure, errcodeOf,
   type RetryDecision, type RetryKind, type RetryPolicy,
@@ -21,7 +22,15 @@ export interface DelivererOptions {
   parkedRetryMs?: number;
   /** Jitter source in [0, 1); injectable for tests. */
   random?: () => number;
+  /** Called before each send of a room's head row (grouping merges waiting rows there); default none. */
+  beforeSend?: BeforeSend;
 }
+
+/**
+ * A synchronous step before a room's head row is sent (and again before each retry). `heldBack` says the room was
+ * kept waiting (a failed attempt, a rate limit, a park), so everything waiting may be merged, not only what is due.
+ */
+export type BeforeSend = (roomId: string, context: { heldBack: boolean }) => void;
 
 /** The events a Deliverer emits, for metrics and commands such as send-test. */
 export interface DelivererEvents {
@@ -38,7 +47,7 @@ export interface DelivererEvents {
 }
 
 interface Worker { done: Promise<void> }
-interface RoomState { failures: number }
+interface RoomState { failures: number; heldBack: boolean }
 type Outcome = { ok: true; eventId: string } | { ok: false; error: unknown; aborted: boolean };
 
 /** Delivers the outbox: start() after a restart, wake(room) after each enqueue, stop() on shutdown. */
@@ -47,6 +56,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   private readonly sender: EventSender;
   private readonly log: Logger;
   private readonly policy: RetryPolicy;
+  private readonly beforeSend: BeforeSend | undefined;
   private readonly workers = new Map<string, Worker>();
   private readonly inFlight = new Map<string, AbortController>();
   private readonly sleeps = new Sleeps();
@@ -56,8 +66,9 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   private rateLimitedUntil = 0;
   private stopping = false;
 
-  constructor({ outbox, sender, logger, maxBackoffMs = 300_000, parkedRetryMs = 300_000, random = Math.random }: DelivererOptions) {
+  constructor({ outbox, sender, logger, maxBackoffMs = 300_000, parkedRetryMs = 300_000, random = Math.random, beforeSend }: DelivererOptions) {
     super();
+    this.beforeSend = beforeSend;
     this.outbox = outbox;
     this.sender = sender;
     this.log = logger.child({ component: 'deliverer' });
@@ -104,15 +115,19 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   }
 
   private async runRoom(roomId: string, worker: Worker): Promise<void> {
-    const state: RoomState = { failures: 0 };
+    const state: RoomState = { failures: 0, heldBack: false };
     try {
       while (!this.stopping) {
         try {
-          if (!(await this.ready(roomId))) return;
+          if (!(await this.ready(roomId, state))) return;
           // head() and the return below run in one synchronous step, so a wake() cannot slip between them.
-          const row = this.outbox.head(roomId);
-          if (!row) return;
-          await this.deliver(row, state);
+          const next = this.nextRow(roomId, state);
+          if (!next) return;
+          if ('waitMs' in next) {
+            await this.sleeps.sleep(next.waitMs, true);
+            continue;
+          }
+          await this.deliver(next.row, state);
         } catch (err) {
           state.failures += 1;
           const delayMs = backoffMs(state.failures, this.policy);
@@ -129,21 +144,50 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   }
 
   /** Waits until this room may send: not behind the account gate, not rate-limited. False when stopping. */
-  private async ready(roomId: string): Promise<boolean> {
+  private async ready(roomId: string, state: RoomState): Promise<boolean> {
     for (;;) {
       if (this.stopping) return false;
       const prober = this.parking.accountProber();
       if (prober !== undefined && prober !== roomId) {
+        state.heldBack = true;
         await this.parking.accountLifted();
         continue;
       }
       const waitMs = this.rateLimitedUntil - Date.now();
       if (waitMs <= 0) return true;
+      state.heldBack = true;
       await this.sleeps.sleep(waitMs, true);
     }
   }
 
-  private async deliver(row: OutboxRow, state: RoomState): Promise<void> {
+  /**
+   * The row to send now (the head after the beforeSend step), or how long to wait for the head's notBefore (a
+   * grouping window; only stop() cuts it short), or undefined when the room is empty. Synchronous, so a wake()
+   * cannot slip between an empty head and the worker's exit.
+   */
+  private nextRow(roomId: string, state: RoomState): { row: QueuedRow } | { waitMs: number } | undefined {
+    const head = this.outbox.head(roomId);
+    if (!head) return undefined;
+    const waitMs = head.notBefore - Date.now();
+    if (waitMs > 0) return { waitMs };
+    if (!this.beforeSend) return { row: head };
+    this.beforeSend(roomId, { heldBack: state.heldBack || head.attempts > 0 });
+    const row = this.outbox.head(roomId);
+    return row ? { row } : undefined;
+  }
+
+  /** The row's content, its relation filled from the related row (sent first: same room, earlier in the queue). */
+  private contentOf(row: QueuedRow): object {
+    if (row.relatesToRow === null) return row.content;
+    const related = this.outbox.get(row.relatesToRow);
+    if (related?.state !== 'sent') {
+      this.log.warn({ roomId: row.roomId, rowId: row.id, relatedRow: row.relatesToRow, relatedState: related?.state ?? 'pruned' },
+        'the message this one relates to was never posted: sending it as a plain message');
+    }
+    return fillRelation(row.content, related?.eventId);
+  }
+
+  private async deliver(row: QueuedRow, state: RoomState): Promise<void> {
     const outcome = await this.attempt(row);
     if (outcome.ok) return this.onSent(row, outcome.eventId, state);
     // Aborted by stop(): the row stays pending and keeps its txnId, so the next start re-sends it safely.
@@ -163,7 +207,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
     }
   }
 
-  private async attempt(row: OutboxRow): Promise<Outcome> {
+  private async attempt(row: QueuedRow): Promise<Outcome> {
     const controller = new AbortController();
     this.inFlight.set(row.roomId, controller);
     // Racing the abort means a sender that ignores its signal cannot hold stop() past the grace period.
@@ -171,7 +215,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
     });
     try {
-      const send = this.sender.sendEvent(row.roomId, row.eventType, row.txnId, row.content, controller.signal);
+      const send = this.sender.sendEvent(row.roomId, row.eventType, row.txnId, this.contentOf(row), controller.signal);
       const { eventId } = await Promise.race([send, aborted]);
       return { ok: true, eventId };
     } catch (error) {
@@ -184,6 +228,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   private onSent(row: OutboxRow, eventId: string, state: RoomState): void {
     this.outbox.markSent(row.id, eventId);
     state.failures = 0;
+    state.heldBack = false;
     const latencyMs = Date.now() - row.createdAt;
     this.log.info({ roomId: row.roomId, rowId: row.id, eventId, latencyMs, attempts: row.attempts + 1 }, 'alert delivered');
     this.resumeAccount(row.roomId);

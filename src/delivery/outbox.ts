@@ -1,12 +1,16 @@
 // The durable queue between the renderer and the deliverer: SQLite rows with a txnId fixed before any attempt.
 import { randomUUID } from 'node:crypto';
+import type { AlertEvent } from '../alert/event.js';
 import type { Database } from '../store/db.js';
 
 /** Finished (sent or rejected) rows are kept this long by default, so duplicate ingests are still recognised. */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
-/** Where a row is: waiting, accepted by the homeserver, or refused for good. */
-export type OutboxState = 'pending' | 'sent' | 'rejected';
+/** Where a row is: waiting, accepted by the homeserver, refused for good, or folded into a group row (never sent). */
+export type OutboxState = 'pending' | 'sent' | 'rejected' | 'merged';
+
+/** What a row is: an alert (may be grouped), a reply in an incident's thread, or an edit of an incident's root. */
+export type OutboxKind = 'alert' | 'reply' | 'edit';
 
 /** One message to one room. */
 export interface OutboxMessage {
@@ -17,6 +21,18 @@ export interface OutboxMessage {
   content: object;
   /** A caller's id for this message (e.g. Kuma's txnId): a second enqueue with it returns the first row. */
   dedupeKey?: string;
+  /** Default 'alert'. */
+  kind?: OutboxKind;
+  /** The event this message was rendered from, so a group can render it again. */
+  event?: AlertEvent;
+  /** The template it was rendered with. */
+  template?: string;
+  /** Not sent before this instant (ms): the grouping window. */
+  notBefore?: number;
+  /** An earlier row of the same room whose event id this message's `m.relates_to` needs (filled at send time). */
+  relatesToRow?: number;
+  /** The incident this message belongs to. */
+  incidentId?: number;
 }
 
 /** A stored row; times are milliseconds since the epoch. */
@@ -39,6 +55,23 @@ export interface OutboxRow {
   sentAt: number | null;
 }
 
+/** A stored row with what grouping and incidents need (what the Outbox itself returns). */
+export interface QueuedRow extends OutboxRow {
+  kind: OutboxKind;
+  event: AlertEvent | null;
+  template: string | null;
+  /** Not sent before this instant (ms); 0 = at once. */
+  notBefore: number;
+  relatesToRow: number | null;
+  incidentId: number | null;
+}
+
+/** A group row replacing never-attempted originals, as grouping builds it. */
+export interface GroupMessage extends OutboxMessage {
+  /** Rows folded into it (marked 'merged'); it takes the queue position of the first. */
+  originals: readonly number[];
+}
+
 /** Pending rows, in total and per room. */
 export interface OutboxDepth {
   total: number;
@@ -54,7 +87,8 @@ export interface OutboxOptions {
 interface RawRow {
   id: number; room_id: string; event_type: string; content: string; txn_id: string; dedupe_key: string | null;
   state: OutboxState; attempts: number; next_attempt_at: number; last_error: string | null; event_id: string | null;
-  created_at: number; sent_at: number | null;
+  created_at: number; sent_at: number | null; kind: OutboxKind; event_json: string | null; template: string | null;
+  not_before: number; relates_to_row: number | null; incident_id: number | null; seq: number | null;
 }
 
 /** A new txnId: random, so a reset database can never reuse one the homeserver has already seen for this token. */
@@ -66,7 +100,7 @@ export function newTxnId(): string {
 export class Outbox {
   private readonly now: () => number;
   private readonly stmts;
-  private readonly enqueueAll: (messages: readonly OutboxMessage[]) => OutboxRow[];
+  private readonly enqueueAll: (messages: readonly OutboxMessage[]) => QueuedRow[];
 
   /** The connection's own synchronous level (FULL in production), restored after relaxed writes. */
   private readonly synchronous: number;
@@ -79,13 +113,18 @@ export class Outbox {
   }
 
   /** Stores messages all-or-nothing, each with its txnId; a known dedupeKey returns the existing row instead. */
-  enqueue(messages: readonly OutboxMessage[]): OutboxRow[] {
+  enqueue(messages: readonly OutboxMessage[]): QueuedRow[] {
     return this.enqueueAll(messages);
   }
 
   /** The oldest pending row of a room: the only one the deliverer may send. */
-  head(roomId: string): OutboxRow | undefined {
+  head(roomId: string): QueuedRow | undefined {
     return toRow(this.stmts.head.get(roomId));
+  }
+
+  /** The row queued under a dedupeKey, if any. */
+  byDedupeKey(dedupeKey: string): QueuedRow | undefined {
+    return toRow(this.stmts.byDedupeKey.get(dedupeKey));
   }
 
   /** Rooms with at least one pending row. */
@@ -108,6 +147,39 @@ export class Outbox {
     this.expectPending(this.stmts.markRejected.run(reason, id).changes, id, 'reject it');
   }
 
+  /** Pending rows of a room never attempted (their txnId unseen by the homeserver), in queue order. */
+  unattempted(roomId: string): QueuedRow[] {
+    return this.stmts.unattempted.all(roomId).map((raw) => toRow(raw)!);
+  }
+
+  /**
+   * Queues a group row in place of its originals (all pending, never attempted): they become 'merged', later rows
+   * relating to them relate to the group row. Call inside a transaction with whatever else must follow the move.
+   */
+  replaceWithGroup(group: GroupMessage): QueuedRow {
+    const ids = group.originals;
+    if (ids.length === 0) throw new Error('a group row needs at least one original row (a bug in Vigie)');
+    const seq = Math.min(...ids.map((id) => this.queuePosition(id)));
+    const row = this.insertOne(group);
+    this.stmts.setSeq.run(seq, row.id);
+    for (const id of ids) {
+      if (this.stmts.markMerged.run(id).changes !== 1) throw new Error(`outbox row ${id}: cannot merge it, it is no longer pending and unattempted (a bug in Vigie)`);
+      this.stmts.repoint.run(row.id, id);
+    }
+    return this.get(row.id)!;
+  }
+
+  /** Rewrites a never-attempted row's content (its txnId was never used, so the room cannot hold the old one). */
+  rewrite(id: number, content: object): void {
+    const changes = this.stmts.rewrite.run(contentJson({ roomId: String(id), eventType: 'x', content }), id).changes;
+    if (changes !== 1) throw new Error(`outbox row ${id}: cannot rewrite it, it was already attempted or is not pending (a bug in Vigie)`);
+  }
+
+  /** Folds a never-attempted row into another one without a new row (a superseded edit). */
+  markMerged(id: number): void {
+    if (this.stmts.markMerged.run(id).changes !== 1) throw new Error(`outbox row ${id}: cannot merge it, it is no longer pending and unattempted (a bug in Vigie)`);
+  }
+
   /** Whether any row is pending (cheap, unlike depth()). */
   hasPending(): boolean {
     return this.stmts.anyPending.get() !== undefined;
@@ -125,7 +197,7 @@ export class Outbox {
   }
 
   /** One row by id. */
-  get(id: number): OutboxRow | undefined {
+  get(id: number): QueuedRow | undefined {
     return toRow(this.stmts.get.get(id));
   }
 
@@ -149,7 +221,13 @@ export class Outbox {
     }
   }
 
-  private insertOne(m: OutboxMessage): OutboxRow {
+  private queuePosition(id: number): number {
+    const row = this.stmts.get.get(id) as RawRow | undefined;
+    if (!row) throw new Error(`outbox row ${id} does not exist (a bug in Vigie)`);
+    return row.seq ?? row.id;
+  }
+
+  private insertOne(m: OutboxMessage): QueuedRow {
     if (!m.roomId || !m.eventType) {
       throw new Error(`a message cannot be queued without a room id and an event type (got room '${m.roomId}', type '${m.eventType}'): a bug in the router`);
     }
@@ -164,6 +242,12 @@ export class Outbox {
       txn_id: newTxnId(),
       dedupe_key: m.dedupeKey ?? null,
       created_at: this.now(),
+      kind: m.kind ?? 'alert',
+      event_json: m.event ? JSON.stringify(m.event) : null,
+      template: m.template ?? null,
+      not_before: m.notBefore ?? 0,
+      relates_to_row: m.relatesToRow ?? null,
+      incident_id: m.incidentId ?? null,
     }))!;
   }
 
@@ -177,10 +261,18 @@ export class Outbox {
 
 function prepare(db: Database) {
   return {
-    insert: db.prepare(`INSERT INTO outbox (room_id, event_type, content, txn_id, dedupe_key, created_at)
-      VALUES (@room_id, @event_type, @content, @txn_id, @dedupe_key, @created_at) RETURNING *`),
+    insert: db.prepare(`INSERT INTO outbox (room_id, event_type, content, txn_id, dedupe_key, created_at,
+        kind, event_json, template, not_before, relates_to_row, incident_id)
+      VALUES (@room_id, @event_type, @content, @txn_id, @dedupe_key, @created_at,
+        @kind, @event_json, @template, @not_before, @relates_to_row, @incident_id) RETURNING *`),
     byDedupeKey: db.prepare('SELECT * FROM outbox WHERE dedupe_key = ?'),
-    head: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' ORDER BY id LIMIT 1`),
+    head: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' ORDER BY coalesce(seq, id), id LIMIT 1`),
+    unattempted: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' AND attempts = 0
+      ORDER BY coalesce(seq, id), id`),
+    setSeq: db.prepare('UPDATE outbox SET seq = ? WHERE id = ?'),
+    markMerged: db.prepare(`UPDATE outbox SET state = 'merged' WHERE id = ? AND state = 'pending' AND attempts = 0`),
+    repoint: db.prepare(`UPDATE outbox SET relates_to_row = ? WHERE relates_to_row = ? AND state = 'pending'`),
+    rewrite: db.prepare(`UPDATE outbox SET content = ? WHERE id = ? AND state = 'pending' AND attempts = 0`),
     pendingRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE state = 'pending' ORDER BY room_id`).pluck(),
     markSent: db.prepare(`UPDATE outbox SET state = 'sent', event_id = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL
       WHERE id = ? AND state = 'pending'`),
@@ -191,7 +283,9 @@ function prepare(db: Database) {
     depth: db.prepare(`SELECT room_id, count(*) AS n FROM outbox WHERE state = 'pending' GROUP BY room_id`),
     anyPending: db.prepare(`SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1`),
     get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
-    prune: db.prepare(`DELETE FROM outbox WHERE state <> 'pending' AND coalesce(sent_at, created_at) < ?`),
+    // A row that pending rows still relate to is kept: their relation needs its event id.
+    prune: db.prepare(`DELETE FROM outbox WHERE state <> 'pending' AND coalesce(sent_at, created_at) < ?
+      AND NOT EXISTS (SELECT 1 FROM outbox AS later WHERE later.relates_to_row = outbox.id AND later.state = 'pending')`),
   };
 }
 
@@ -205,12 +299,19 @@ function contentJson(m: OutboxMessage): string {
   throw new Error(`the message for room ${m.roomId} cannot be queued: its content must be a JSON object`);
 }
 
-function toRow(raw: unknown): OutboxRow | undefined {
+function toRow(raw: unknown): QueuedRow | undefined {
   if (raw === undefined) return undefined;
   const r = raw as RawRow;
   return {
     id: r.id, roomId: r.room_id, eventType: r.event_type, content: JSON.parse(r.content) as object, txnId: r.txn_id,
     dedupeKey: r.dedupe_key, state: r.state, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
     lastError: r.last_error, eventId: r.event_id, createdAt: r.created_at, sentAt: r.sent_at,
+    kind: r.kind, event: r.event_json === null ? null : reviveEvent(r.event_json), template: r.template,
+    notBefore: r.not_before, relatesToRow: r.relates_to_row, incidentId: r.incident_id,
   };
+}
+
+function reviveEvent(json: string): AlertEvent {
+  const event = JSON.parse(json) as AlertEvent & { time: string };
+  return { ...event, time: new Date(event.time) };
 }

@@ -94,7 +94,10 @@ export async function runBeat(ctx: BeatContext, m: LiveMonitor, signal: AbortSig
     ctx.store.record(beat, saved);
   }
   if (beat.important) ctx.log.info({ monitor: config.name, status: STATUS_NAMES[beat.status], msg: beat.msg, alert: notify }, 'monitor changed status');
-  Object.assign(m, { state, changedAt, last: beat });
+  // An unchanged state keeps its object: one less allocation per beat to outlive the young generation.
+  if (!same) m.state = state;
+  m.changedAt = changedAt;
+  m.last = beat;
   if (result.tls && watchCertificate(ctx, m, subject, result.tls, startedAt)) alerts.push('certificate');
   return { beat, transition, durationMs, alerts };
 }

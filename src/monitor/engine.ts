@@ -11,7 +11,7 @@ import type { Push } from './checks/push.js';
 import { HeartbeatStore, startPruner, type SavedMonitor } from './heartbeats.js';
 import { STATUS_NAMES } from './kuma-json.js';
 import { compileWindows, openWindow, type MaintenanceConfig, type MaintenanceWindow } from './maintenance.js';
-import { MAX_SPREAD_MS, Scheduler, spreadOffset, type Job } from './scheduler.js';
+import { MAX_SPREAD_MS, Scheduler, onGrid, spreadOffset, type Job } from './scheduler.js';
 import { PENDING, type BeatStatus } from './state.js';
 
 /** Heartbeats are kept 90 days unless the config says otherwise. */
@@ -41,6 +41,8 @@ export interface EngineDeps {
   /** Check definitions by type, for tests (fake checks); default: the real ones. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own target type
   checks?: Partial<Record<CheckType, CheckDefinition<any>>>;
+  /** Windows set at run time (mutes from the room), read before every check beside the configured ones. */
+  extraWindows?: { windows(): readonly MaintenanceWindow[] };
 }
 
 /** Told after every beat: for metrics (check duration and status per monitor, scheduling lag). */
@@ -180,7 +182,7 @@ export class MonitorEngine extends EventEmitter<EngineEvents> {
     return this.monitors.flatMap((config) => {
       const m = this.live.get(config.name);
       if (!m) return [];
-      const window = openWindow(this.windows, config, now);
+      const window = openWindow(this.allWindows(), config, now);
       const cert = m.certificate;
       return [{
         id: m.id, name: config.name, type: config.type, target: publicTarget(m.check.hostnameOrURL), tags: [...config.tags],
@@ -191,6 +193,12 @@ export class MonitorEngine extends EventEmitter<EngineEvents> {
         certificate: cert ? { validTo: cert.validTo.toISOString(), daysRemaining: cert.daysRemaining, issuer: cert.issuer ?? null } : null,
       }];
     });
+  }
+
+  /** The configured windows, then those set at run time. */
+  private allWindows(): readonly MaintenanceWindow[] {
+    const extra = this.deps.extraWindows?.windows() ?? [];
+    return extra.length === 0 ? this.windows : [...this.windows, ...extra];
   }
 
   private add(config: MonitorConfig, saved: SavedMonitor): void {
@@ -254,12 +262,13 @@ export class MonitorEngine extends EventEmitter<EngineEvents> {
     const { config } = m;
     if (config.type === 'push') return now + config.interval + PUSH_GRACE_MS;
     const resume = m.last ? m.last.time + (m.state?.status === PENDING ? config.retryInterval : config.interval) : 0;
-    return resume > now ? resume : now + spreadOffset(config.name, Math.min(config.interval, MAX_SPREAD_MS));
+    // On the scheduler's grid: a start time rounded up is a choice, not a delay to count as lag.
+    return resume > now ? resume : onGrid(now + spreadOffset(config.name, Math.min(config.interval, MAX_SPREAD_MS)));
   }
 
   /** One beat, then the delay to the next: retryInterval while PENDING, plus Kuma's second of slack for push monitors. */
   private async beat(m: LiveMonitor, signal: AbortSignal, lagMs: number): Promise<number> {
-    const ctx: BeatContext = { now: this.now, windows: this.windows, store: this.store, dispatch: this.deps.dispatch, timezone: this.deps.timezone, log: this.log };
+    const ctx: BeatContext = { now: this.now, windows: this.allWindows(), store: this.store, dispatch: this.deps.dispatch, timezone: this.deps.timezone, log: this.log };
     const outcome = await runBeat(ctx, m, signal);
     const { config } = m;
     if (!outcome) return config.interval;

@@ -43,6 +43,11 @@ interface Entry {
  * which halves the CPU per check at 10,000 monitors / 60 s. Lag is still measured from the time asked for.
  */
 export const TICK_MS = 100;
+/** `ms` rounded up to the start grid. */
+export function onGrid(ms: number): number {
+  return Math.ceil(ms / TICK_MS) * TICK_MS;
+}
+
 /** How long stop() waits for aborted runs to end. */
 const ABORT_WAIT_MS = 1_000;
 /** Delay after a run that threw, so a bug does not spin. */
@@ -60,14 +65,14 @@ function cancellation(why: string): DOMException {
   return new DOMException(why, 'AbortError');
 }
 
-/** A binary min-heap of values by numeric key; equal keys come out in insertion order. */
+/** A binary min-heap of values by numeric key, each with a tag; equal keys come out in insertion order. */
 class MinHeap<T> {
-  private readonly items: { key: number; seq: number; value: T }[] = [];
+  private readonly items: { key: number; seq: number; value: T; tag: number }[] = [];
   private seq = 0;
 
-  push(key: number, value: T): void {
+  push(key: number, value: T, tag: number): void {
     const items = this.items;
-    items.push({ key, seq: this.seq++, value });
+    items.push({ key, seq: this.seq++, value, tag });
     for (let i = items.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (!this.less(i, parent)) break;
@@ -80,20 +85,22 @@ class MinHeap<T> {
     return this.items[0]?.key;
   }
 
-  pop(): T | undefined {
+  pop(): { value: T; tag: number } | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
-    if (top === undefined || last === undefined || items.length === 0) return top?.value;
+    if (top === undefined || last === undefined || items.length === 0) return top;
     items[0] = last;
     for (let i = 0; ;) {
       const left = 2 * i + 1;
-      const smallest = [left, left + 1].reduce((best, child) => (child < items.length && this.less(child, best) ? child : best), i);
+      let smallest = i;
+      if (left < items.length && this.less(left, smallest)) smallest = left;
+      if (left + 1 < items.length && this.less(left + 1, smallest)) smallest = left + 1;
       if (smallest === i) break;
       this.swap(i, smallest);
       i = smallest;
     }
-    return top.value;
+    return top;
   }
 
   private less(a: number, b: number): boolean {
@@ -111,7 +118,8 @@ class MinHeap<T> {
 /** Runs jobs at their due times, at most `concurrency` at once, each job's runs one after the other. */
 export class Scheduler {
   private readonly entries = new Map<string, Entry>();
-  private readonly heap = new MinHeap<{ entry: Entry; generation: number }>();
+  /** Entries by start time, tagged with their generation (a moved entry leaves a stale item behind). */
+  private readonly heap = new MinHeap<Entry>();
   private readonly ready: Entry[] = [];
   private readyHead = 0;
   private running = 0;
@@ -193,18 +201,19 @@ export class Scheduler {
 
   private enqueue(entry: Entry, dueAt: number): void {
     entry.due = dueAt;
-    const due = Math.ceil(dueAt / TICK_MS) * TICK_MS;
+    const due = onGrid(dueAt);
     entry.runAt = due;
     entry.generation += 1;
     // Due already (a push, a slow run): straight to the ready line, without waiting for the grid.
     if (dueAt <= this.now() && !this.stopped) {
+      entry.runAt = dueAt;
       entry.state = 'ready';
       this.ready.push(entry);
       this.pump();
       return;
     }
     entry.state = 'waiting';
-    this.heap.push(due, { entry, generation: entry.generation });
+    this.heap.push(due, entry, entry.generation);
     this.arm();
   }
 
@@ -223,8 +232,8 @@ export class Scheduler {
     this.timerAt = Infinity;
     const now = this.now();
     for (let top = this.heap.peekKey(); top !== undefined && top <= now; top = this.heap.peekKey()) {
-      const { entry, generation } = this.heap.pop()!;
-      if (entry.state !== 'waiting' || entry.generation !== generation) continue;
+      const { value: entry, tag } = this.heap.pop()!;
+      if (entry.state !== 'waiting' || entry.generation !== tag) continue;
       entry.state = 'ready';
       this.ready.push(entry);
     }
@@ -246,6 +255,8 @@ export class Scheduler {
 
   private start(entry: Entry): void {
     const startedAt = this.now();
+    // The next run counts from when this one was meant to start: a late start does not push the cycle back.
+    const scheduledAt = Math.min(entry.runAt, startedAt);
     const { job } = entry;
     const controller = new AbortController();
     const limit = setTimeout(() => controller.abort(new DOMException(`took longer than ${job.timeoutMs} ms`, 'TimeoutError')), job.timeoutMs);
@@ -258,7 +269,7 @@ export class Scheduler {
       entry.controller = undefined;
       entry.done = undefined;
       if (entry.state !== 'removed' && !this.stopped) {
-        const due = entry.again ? this.now() : Math.max(startedAt + delay, this.now());
+        const due = entry.again ? this.now() : Math.max(scheduledAt + delay, this.now());
         entry.again = false;
         this.enqueue(entry, due);
       }

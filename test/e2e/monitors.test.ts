@@ -33,7 +33,7 @@ function yaml(setup: BotHomeserver, url: string, extra = ''): string {
   return `timezone: Europe/Paris
 matrix: { homeserver: ${setup.hs.url}, accessTokenFile: ./matrix-token }
 rooms: { ops: "${setup.rooms.ops}" }
-routes: [{ rooms: [ops], template: seed }]
+routes: [{ rooms: [ops], template: seed, groupWait: 1s }]
 monitors:
   - { name: Site web, type: http, url: "${url}", interval: 1s, timeout: 1s }
 ${extra}store: { path: ./vigie.db }
@@ -62,10 +62,16 @@ describe('vigie run with monitors', () => {
 
     await waitFor(() => bodies().length >= 1, 'the DOWN alert', 20_000);
     expect(bodies()[0]).toMatch(/^🚨 ALERTE : SERVICE HORS LIGNE\n\n🖥️ Service : Site web\n🌐 Cible : http:\/\/127\.0\.0\.1:\d+\/health\n💬 Message : \[Site web\] \[🔴 Down\] /);
+    const root = setup.hs.messages(room)[0]!;
     service.setStatus(200);
-    await waitFor(() => bodies().length >= 2, 'the recovery', 20_000);
-    expect(bodies()[1]).toMatch(/^✅ SERVICE EN LIGNE\n\n🖥️ Service : Site web/);
-    expect(bodies()).toHaveLength(2);
+    // The outage reads as an incident: the recovery in the first message's thread, and that message edited.
+    await waitFor(() => bodies().length >= 3, 'the recovery', 20_000);
+    const [reply, edit] = setup.hs.messages(room).slice(1).sort((a) => (a.content['m.new_content'] ? 1 : -1));
+    expect(reply!.content.body).toMatch(/^✅ SERVICE EN LIGNE\n\n🖥️ Service : Site web/);
+    expect(reply!.content['m.relates_to']).toMatchObject({ rel_type: 'm.thread', event_id: root.event_id });
+    expect(edit!.content['m.relates_to']).toEqual({ rel_type: 'm.replace', event_id: root.event_id });
+    expect(String((edit!.content['m.new_content'] as { body: string }).body)).toMatch(/^✅ Resolved after /);
+    expect(bodies()).toHaveLength(3);
 
     const address = String(vigie.logged('listening')?.address);
     writeFileSync(path, yaml(setup, service.url, `  - { name: Port, type: tcp, hostname: 127.0.0.1, port: ${new URL(service.url).port}, interval: 1s }\n`));

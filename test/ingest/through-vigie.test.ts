@@ -29,7 +29,7 @@ describe('Uptime Kuma through Vigie', () => {
     const yaml = `timezone: Europe/Paris
 matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }
 rooms: { ops: "${room}" }
-routes: [{ rooms: [ops], template: seed }]
+routes: [{ rooms: [ops], template: seed, groupWait: 0 }]
 sources: { uptimeKuma: [{ name: kuma, token: syt_test, rooms: [ops] }] }
 store: { path: ./vigie.db }
 server: { listen: "127.0.0.1:0" }

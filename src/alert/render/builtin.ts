@@ -32,10 +32,35 @@ export const SEED_TEMPLATE =
   '⏰ Heure : {{ "now" | date: "%d/%m/%Y %H:%M" }}\n' +
   '\n';
 
+/**
+ * The built-in group message (several alerts for one room in one message): a bold headline with the counts, then
+ * one line per service with its state, target and message. Its context is `events` (each a Kuma context), `count`
+ * and `counts` (by status).
+ */
+export const GROUP_TEMPLATE = [
+  '{%- if counts.down == count -%}🔴 **{{ count }} services DOWN**',
+  '{%- elsif counts.up == count -%}✅ **{{ count }} services UP**',
+  '{%- else -%}⚠️ **{{ count }} alerts**',
+  '{%- if counts.down > 0 %} — {{ counts.down }} down{% endif -%}',
+  '{%- if counts.up > 0 %} — {{ counts.up }} up{% endif -%}',
+  '{%- endif %}',
+  '{% for e in events %}',
+  "- {% case e.status %}{% when 'down' %}🔴{% when 'up' %}✅{% when 'pending' %}🟡{% when 'maintenance' %}🔧{% else %}⚠️{% endcase %}" +
+    " **{{ e.name }}**{% if e.hostnameOrURL != '' %} — {{ e.hostnameOrURL }}{% endif %}" +
+    '{% if e.heartbeatJSON.msg %}: {{ e.heartbeatJSON.msg }}{% elsif e.msg != "" %}: {{ e.msg }}{% endif %}',
+  '{%- endfor %}',
+  '',
+  'Time: {{ "now" | date: "%Y-%m-%d %H:%M:%S %Z" }}',
+].join('\n');
+
+/** The name of the template a group of alerts is rendered with (a config template of that name replaces it). */
+export const GROUP_TEMPLATE_NAME = 'group';
+
 /** Templates available without any configuration; a template of the same name in the config replaces one. */
 export const BUILTIN_TEMPLATES: Readonly<Record<string, string>> = {
   default: DEFAULT_TEMPLATE,
   seed: SEED_TEMPLATE,
   // Text from Uptime Kuma that Vigie cannot read as an alert (a custom body or template): shown as Kuma wrote it.
   'kuma-text': '{{ msg }}',
+  group: GROUP_TEMPLATE,
 };

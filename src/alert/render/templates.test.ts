@@ -130,12 +130,12 @@ describe('template errors', () => {
   });
 
   it('names the known templates when asked for an unknown one', () => {
-    expect(() => paris.render('nope', event('up'))).toThrow(/template "nope": no such template \(known: default, seed, kuma-text\)/);
+    expect(() => paris.render('nope', event('up'))).toThrow(/template "nope": no such template \(known: default, seed, kuma-text, group\)/);
   });
 
   it('lists every template, built-ins first', () => {
     const set = compileTemplates({ mine: '{{ name }}' }, { timezone: 'UTC' });
-    expect(set.names).toEqual(['default', 'seed', 'kuma-text', 'mine']);
+    expect(set.names).toEqual(['default', 'seed', 'kuma-text', 'group', 'mine']);
     expect(set.has('mine')).toBe(true);
     expect(set.has('other')).toBe(false);
   });

@@ -38,6 +38,15 @@ export interface TemplateSet {
   has(name: string): boolean;
   /** Renders an event; throws TemplateError for an unknown name or a render failure (limit exceeded…). */
   render(name: string, event: AlertEvent): RenderedMessage;
+  /** Renders several events as one message (context: `events`, `count`, `counts` by status); throws like render. */
+  renderGroup(name: string, events: readonly AlertEvent[]): RenderedMessage;
+}
+
+/** The context of a group template: each event's Kuma context, how many there are, and how many per status. */
+export function groupContext(events: readonly AlertEvent[]): Record<string, unknown> {
+  const counts: Record<string, number> = { down: 0, up: 0, pending: 0, maintenance: 0, test: 0, certificate: 0 };
+  for (const event of events) counts[event.status] = (counts[event.status] ?? 0) + 1;
+  return { events: events.map((event) => ({ ...kumaContext(event), time: event.time.toISOString() })), count: events.length, counts };
 }
 
 /** One template, parsed for plain text and, when it is Markdown, parsed again with Markdown-escaped outputs. */
@@ -93,20 +102,23 @@ export function compileTemplates(templates: Record<string, string>, options: Com
     }
   }
 
+  function renderScope(name: string, scope: Record<string | symbol, unknown>, time: Date): RenderedMessage {
+    const template = compiled.get(name);
+    if (!template) {
+      throw new TemplateError(name, `no such template (known: ${[...compiled.keys()].join(', ')}); add it under templates: in the config`);
+    }
+    scope[EVENT_TIME] = time;
+    const body = renderWith(plainEngine, name, template.plain, scope);
+    if (!template.markdown) return { body };
+    const html = markdownToHtml(renderWith(markdownEngine, name, template.markdown, scope));
+    return { body, html: template.hasCode ? fillCodeValues(html, scope) : html };
+  }
+
   return {
     names: [...compiled.keys()],
     has: (name) => compiled.has(name),
-    render(name, event) {
-      const template = compiled.get(name);
-      if (!template) {
-        throw new TemplateError(name, `no such template (known: ${[...compiled.keys()].join(', ')}); add it under templates: in the config`);
-      }
-      const scope: Record<string | symbol, unknown> = kumaContext(event);
-      scope[EVENT_TIME] = event.time;
-      const body = renderWith(plainEngine, name, template.plain, scope);
-      if (!template.markdown) return { body };
-      const html = markdownToHtml(renderWith(markdownEngine, name, template.markdown, scope));
-      return { body, html: template.hasCode ? fillCodeValues(html, scope) : html };
-    },
+    render: (name, event) => renderScope(name, kumaContext(event), event.time),
+    // "now" in a group is its latest event's time.
+    renderGroup: (name, events) => renderScope(name, groupContext(events), new Date(Math.max(...events.map((e) => e.time.getTime())))),
   };
 }

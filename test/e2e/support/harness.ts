@@ -50,7 +50,8 @@ export function writeE2eConfig(setup: BotHomeserver, options: E2eConfigOptions =
     'templates:',
     '  line: "{{ msg }}"',
     'routes:',
-    ...names.flatMap((name) => [`  - rooms: [${name}]`, '    template: line', `    match: { tags: [${name}] }`]),
+    // These tests count messages one per alert: no grouping window, no incident threads (test/incidents covers those).
+    ...names.flatMap((name) => [`  - rooms: [${name}]`, '    template: line', `    match: { tags: [${name}] }`, '    groupWait: 0', '    incidents: off']),
     'store:',
     '  path: ./data/vigie.db',
     'server:',

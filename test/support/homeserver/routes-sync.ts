@@ -16,6 +16,8 @@ const PREJOIN_TYPES = ['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.r
 
 interface RoomFilter {
   timelineLimit: number;
+  /** Event types the timeline keeps (filter `room.timeline.types`); undefined: all. */
+  timelineTypes?: string[];
   stateTypes?: string[];
   stateNotTypes: string[];
   lazyMembers: boolean;
@@ -45,6 +47,7 @@ function roomFilter(ctx: RequestCtx): RoomFilter {
   const limit = timeline.limit;
   return {
     timelineLimit: typeof limit === 'number' && limit >= 0 ? Math.floor(limit) : DEFAULT_TIMELINE_LIMIT,
+    timelineTypes: strings(timeline.types),
     stateTypes: strings(state.types),
     stateNotTypes: strings(state.not_types) ?? [],
     lazyMembers: state.lazy_load_members === true,
@@ -67,7 +70,9 @@ function stateAllowed(ev: StoredEvent, f: RoomFilter, timelineSenders: Set<strin
 
 function joinedRoomSection(ctx: RequestCtx, room: Room, since: number | undefined, f: RoomFilter, session: Session): Record<string, unknown> | undefined {
   const now = ctx.hs.nowMs();
-  const newer = since === undefined ? room.events : room.events.filter((ev) => ev.pos > since);
+  const after = since === undefined ? room.events : room.events.filter((ev) => ev.pos > since);
+  // Like Synapse, the limit counts only the events the filter keeps.
+  const newer = f.timelineTypes === undefined ? after : after.filter((ev) => typeMatches(ev.type, f.timelineTypes!));
   const ownMember = ctx.hs.rooms.stateEvent(room, 'm.room.member', session.userId);
   const fresh = since === undefined || (ownMember !== undefined && ownMember.pos > since);
   if (!fresh && newer.length === 0) return undefined;

@@ -1,0 +1,96 @@
+// Grouping: before a room's head row is sent, waiting rows of that room are merged, so an outage reads as one
+// message instead of a flood. Runs as the deliverer's beforeSend step; renders, so it lives outside the deliverer.
+import type { AlertEvent } from '../alert/event.js';
+import { fallbackBody } from '../alert/dispatch.js';
+import { GROUP_TEMPLATE_NAME } from '../alert/render/builtin.js';
+import { toMessageContent, type AlertMsgtype, type RenderedMessage } from '../alert/render/message.js';
+import { TemplateError, type TemplateSet } from '../alert/render/templates.js';
+import type { BeforeSend } from '../delivery/deliverer.js';
+import type { Outbox, QueuedRow } from '../delivery/outbox.js';
+import type { Logger } from '../logging.js';
+import { rootEditContent } from './plan.js';
+import { threadReply, type MessageContent } from './relations.js';
+import type { IncidentStore } from './store.js';
+
+/** What grouping works with; app.ts provides it. */
+export interface GroupingDeps {
+  outbox: Outbox;
+  store: IncidentStore;
+  templates: Pick<TemplateSet, 'renderGroup'>;
+  logger: Logger;
+}
+
+/**
+ * The deliverer's beforeSend, called once the room's head row is due and again before each retry of a held-back room:
+ * merges the room's never-attempted rows that came with a grouping window — alerts into one group message,
+ * replies to the same message into one reply — and keeps only the last edit of each message, re-made against what
+ * that message finally is. As in Alertmanager, the first alert's window collects everything arriving during it.
+ */
+export function createGrouping(deps: GroupingDeps): BeforeSend {
+  const log = deps.logger.child({ component: 'grouping' });
+  return (roomId, { heldBack }) => deps.store.transaction(() => {
+    // Held back or not, only rows of routes that group: `groupWait: 0` means one message per alert, always.
+    const waiting = deps.outbox.unattempted(roomId).filter((r) => groupable(r) && windowed(r));
+    const merged = [
+      ...mergeRows(deps, waiting.filter((r) => r.kind === 'alert' && r.relatesToRow === null), log),
+      ...byRelated(waiting.filter((r) => r.kind === 'reply')).flatMap((rows) => mergeRows(deps, rows, log)),
+    ];
+    const edits = deps.outbox.unattempted(roomId).filter((r) => r.kind === 'edit');
+    for (const rows of byRelated(edits)) settleEdits(deps, rows);
+    if (merged.length > 0) log.info({ roomId, groups: merged.length, rows: merged.reduce((n, g) => n + g, 0), heldBack }, 'alerts grouped');
+  });
+}
+
+/** A row grouping may fold: it has its event, and is not a test (send-test waits for that very row). */
+function groupable(row: QueuedRow): row is QueuedRow & { event: AlertEvent } {
+  return row.event !== null && row.event.status !== 'test';
+}
+
+/** Whether the row's route groups (groupWait 0 turns grouping off). */
+function windowed(row: QueuedRow): boolean {
+  return row.notBefore > row.createdAt;
+}
+
+function byRelated(rows: QueuedRow[]): QueuedRow[][] {
+  const groups = new Map<number | null, QueuedRow[]>();
+  for (const row of rows) groups.set(row.relatesToRow, [...(groups.get(row.relatesToRow) ?? []), row]);
+  return [...groups.values()];
+}
+
+/** Replaces two or more rows of one kind by one group row; returns [how many rows it folded], or [] when nothing. */
+function mergeRows(deps: GroupingDeps, rows: QueuedRow[], log: Logger): number[] {
+  if (rows.length < 2) return [];
+  const first = rows[0]!;
+  const events = rows.map((r) => r.event!);
+  const msgtype = ((first.content as MessageContent).msgtype ?? 'm.text') as AlertMsgtype;
+  const plain = toMessageContent(renderGroup(deps, events, log), msgtype);
+  const content = first.kind === 'reply' ? threadReply(plain) : plain;
+  const group = deps.outbox.replaceWithGroup({
+    roomId: first.roomId, eventType: first.eventType, content, kind: first.kind, template: GROUP_TEMPLATE_NAME,
+    relatesToRow: first.relatesToRow ?? undefined, originals: rows.map((r) => r.id),
+  });
+  for (const row of rows) deps.store.moveRoot(row.id, group.id);
+  log.debug({ roomId: first.roomId, groupRow: group.id, rows: rows.map((r) => r.id) }, 'rows merged into a group row');
+  return [rows.length];
+}
+
+// A group template that fails must not cost the alerts: one plain line per event.
+function renderGroup(deps: GroupingDeps, events: AlertEvent[], log: Logger): RenderedMessage {
+  try {
+    const rendered = deps.templates.renderGroup(GROUP_TEMPLATE_NAME, events);
+    if (rendered.body.trim() !== '') return rendered;
+    log.warn({ events: events.length }, 'the group template rendered an empty message; sending one plain line per alert instead');
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    log.error({ events: events.length, err: error.message }, 'group template failed; sending one plain line per alert instead');
+  }
+  return { body: events.map(fallbackBody).join('\n') };
+}
+
+/** Edits of one message: the last one, re-made from what the message is now, stands for all of them. */
+function settleEdits(deps: GroupingDeps, rows: QueuedRow[]): void {
+  const last = rows.at(-1)!;
+  for (const row of rows.slice(0, -1)) deps.outbox.markMerged(row.id);
+  const content = last.relatesToRow === null ? undefined : rootEditContent(deps, last.relatesToRow);
+  if (content) deps.outbox.rewrite(last.id, content);
+}

@@ -1,0 +1,85 @@
+// Turns one routed, rendered event into the outbox rows of one room: a plain alert, an incident's root, a reply in
+// its thread, an edit of its root; and keeps the incident up to date, in the caller's transaction.
+import type { AlertEvent } from '../alert/event.js';
+import type { Outbox, OutboxMessage, QueuedRow } from '../delivery/outbox.js';
+import { decide, DEFAULT_GROUP_WAIT_MS, DEFAULT_INCIDENT_MODE, incidentKey, nameOfKey, resolvedLine, type IncidentMode } from './policy.js';
+import { replaceRoot, threadReply, withFirstLine, type MessageContent } from './relations.js';
+import type { IncidentStore } from './store.js';
+
+/** What planning reads and writes. */
+export interface PlanDeps {
+  outbox: Pick<Outbox, 'enqueue' | 'get'>;
+  store: IncidentStore;
+  /** The clock for grouping windows; default Date.now. */
+  now?: () => number;
+}
+
+/** One event for one room, rendered with the route's template. */
+export interface RoomPlan {
+  event: AlertEvent;
+  roomId: string;
+  content: MessageContent;
+  template: string;
+  /** The route's options; absent ones take their defaults. */
+  incidents?: IncidentMode;
+  groupWait?: number;
+  /** This room's dedupe key, when the source gave one. */
+  dedupeKey?: string;
+}
+
+/** Queues what the event means for the room and updates its incident; returns the rows (none for a silenced resend). */
+export function planRoom(deps: PlanDeps, plan: RoomPlan): QueuedRow[] {
+  const { event, roomId, content, template, dedupeKey } = plan;
+  const key = incidentKey(event);
+  const open = deps.store.open(key, roomId);
+  const action = decide(event, plan.incidents ?? DEFAULT_INCIDENT_MODE, open);
+  const base = {
+    roomId, eventType: 'm.room.message', event, template,
+    // A test goes out at once: it checks the path to the room, and send-test waits for its very row.
+    notBefore: (deps.now ?? Date.now)() + (event.status === 'test' ? 0 : plan.groupWait ?? DEFAULT_GROUP_WAIT_MS),
+  } satisfies Partial<OutboxMessage>;
+  const alert: OutboxMessage = { ...base, content, kind: 'alert', dedupeKey };
+  switch (action.type) {
+    case 'plain':
+      return deps.outbox.enqueue([alert]);
+    case 'silent':
+      return [];
+    case 'open': {
+      const rows = deps.outbox.enqueue([alert]);
+      deps.store.start(key, roomId, rows[0]!.id, event.time.getTime());
+      return rows;
+    }
+    case 'resend': {
+      if (!action.inThread) return deps.outbox.enqueue([alert]);
+      const { id, rootRowId } = action.incident;
+      return deps.outbox.enqueue([{ ...alert, kind: 'reply', content: threadReply(content), relatesToRow: rootRowId, incidentId: id }]);
+    }
+    case 'resolve': {
+      const { id, rootRowId } = action.incident;
+      deps.store.resolve(id, event.time.getTime());
+      const messages: OutboxMessage[] = [];
+      if (action.reply) messages.push({ ...alert, kind: 'reply', content: threadReply(content), relatesToRow: rootRowId, incidentId: id });
+      const edit = action.edit ? rootEditContent(deps, rootRowId) : undefined;
+      if (edit) {
+        messages.push({
+          ...base, kind: 'edit', content: edit, relatesToRow: rootRowId, incidentId: id,
+          dedupeKey: dedupeKey === undefined ? undefined : `${dedupeKey}:edit`,
+        });
+      }
+      // Edit-only and the root is gone (pruned): the recovery still reaches the room, as a plain alert.
+      return deps.outbox.enqueue(messages.length > 0 ? messages : [alert]);
+    }
+  }
+}
+
+/**
+ * The edit of a root row that reads resolved: its text under a line saying which of its incidents are resolved and
+ * after how long (cumulative, so the last edit of a group root is right). Undefined when the row is gone or none is.
+ */
+export function rootEditContent(deps: Pick<PlanDeps, 'outbox' | 'store'>, rootRowId: number): MessageContent | undefined {
+  const root = deps.outbox.get(rootRowId);
+  if (!root) return undefined;
+  const incidents = deps.store.byRoot(rootRowId).map((i) => ({ name: nameOfKey(i.key), startedAt: i.startedAt, resolvedAt: i.resolvedAt }));
+  const line = resolvedLine(incidents);
+  return line === undefined ? undefined : replaceRoot(withFirstLine(root.content as MessageContent, line));
+}

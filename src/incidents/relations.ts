@@ -1,0 +1,45 @@
+// Matrix relation contents for incidents: a reply in the root's thread (m.thread) and an edit of the root (m.replace).
+import MarkdownIt from 'markdown-it';
+
+const escapeHtml = new MarkdownIt().utils.escapeHtml;
+
+/** An m.room.message content as Vigie renders it. */
+export type MessageContent = Record<string, unknown>;
+
+/**
+ * A reply in the thread of the root: `rel_type: m.thread`, with the reply fallback (`is_falling_back`,
+ * `m.in_reply_to`) for clients without threads. Event ids are left blank: the deliverer fills them at send time.
+ */
+export function threadReply(content: MessageContent): MessageContent {
+  return { ...content, 'm.relates_to': { rel_type: 'm.thread', event_id: '', is_falling_back: true, 'm.in_reply_to': { event_id: '' } } };
+}
+
+/** The root's text with a first line above it, in body and, when the root has one, formatted_body. */
+export function withFirstLine(root: MessageContent, line: string): MessageContent {
+  const original = withoutRelations(root);
+  const updated: MessageContent = { ...original, body: `${line}\n\n${text(original.body)}` };
+  if (typeof original.formatted_body === 'string') {
+    updated.formatted_body = `<p><strong>${escapeHtml(line)}</strong></p>\n${original.formatted_body}`;
+  }
+  return updated;
+}
+
+/**
+ * An edit replacing the root with `replacement`: `m.new_content` holds it, the top level the `* ` fallback that
+ * clients without edits show; `m.mentions` stays empty so an edit pings nobody. The event id is filled at send time.
+ */
+export function replaceRoot(replacement: MessageContent): MessageContent {
+  const newContent: MessageContent = { ...withoutRelations(replacement), 'm.mentions': {} };
+  const edit: MessageContent = { ...newContent, body: `* ${text(newContent.body)}` };
+  if (typeof newContent.formatted_body === 'string') edit.formatted_body = `* ${newContent.formatted_body}`;
+  return { ...edit, 'm.new_content': newContent, 'm.relates_to': { rel_type: 'm.replace', event_id: '' } };
+}
+
+function withoutRelations(content: MessageContent): MessageContent {
+  const { 'm.relates_to': _relation, 'm.new_content': _new, ...rest } = content;
+  return rest;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}

@@ -1,0 +1,146 @@
+import { describe, it, expect } from 'vitest';
+import { silentLogger } from '../logging.js';
+import { MatrixError } from './errors.js';
+import { SyncLoop, type RoomEvent, type SyncApi } from './sync-loop.js';
+
+const BOT = '@vigie:example.org';
+
+/** A /sync that answers from a script, then holds the long-poll open until aborted, like a quiet homeserver. */
+function fakeApi(answers: Array<Record<string, unknown> | Error>) {
+  const calls: Array<{ since?: string; timeoutMs?: number; filter?: string }> = [];
+  const api: SyncApi = {
+    whoami: async () => ({ userId: BOT }),
+    sync: (params, signal) => {
+      calls.push(params);
+      const next = answers.shift();
+      if (next instanceof Error) return Promise.reject(next);
+      if (next) return Promise.resolve(next);
+      return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+    },
+  };
+  return { api, calls };
+}
+
+function memoryToken(initial?: string) {
+  let value = initial;
+  return { get: () => value, set: (v: string) => { value = v; } };
+}
+
+const message = (id: string, sender: string, body: string, extra: Record<string, unknown> = {}) => ({
+  event_id: id, type: 'm.room.message', sender, origin_server_ts: 1, content: { msgtype: 'm.text', body, ...extra },
+});
+
+function answer(next: string, join: Record<string, unknown[]> = {}, invite: Record<string, unknown[]> = {}) {
+  return {
+    next_batch: next,
+    rooms: {
+      join: Object.fromEntries(Object.entries(join).map(([room, events]) => [room, { timeline: { events } }])),
+      invite: Object.fromEntries(Object.entries(invite).map(([room, events]) => [room, { invite_state: { events } }])),
+    },
+  };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setImmediate(r));
+  expect(condition()).toBe(true);
+}
+
+describe('SyncLoop', () => {
+  it('skips the history on a first run, then emits what others say, and keeps the token', async () => {
+    const token = memoryToken();
+    const { api, calls } = fakeApi([
+      answer('s1', { '!ops:x': [message('$old', '@alice:x', '!vigie status')] }),
+      answer('s2', { '!ops:x': [
+        message('$new', '@alice:x', '!vigie status'),
+        message('$own', BOT, 'Vigie\'s own notice'),
+        message('$edit', '@alice:x', '* !vigie status', { 'm.relates_to': { rel_type: 'm.replace', event_id: '$new' } }),
+        { event_id: '$r', type: 'm.reaction', sender: '@bob:x', origin_server_ts: 2, content: { 'm.relates_to': { rel_type: 'm.annotation', event_id: '$a', key: '👍' } } },
+        { event_id: '$redacted', type: 'm.room.message', sender: '@bob:x', origin_server_ts: 3, content: {} },
+      ] }),
+    ]);
+    const loop = new SyncLoop({ api, token, logger: silentLogger() });
+    const seen: string[] = [];
+    loop.on('message', (room, ev: RoomEvent) => seen.push(`message ${room} ${ev.event_id}`));
+    loop.on('reaction', (room, ev: RoomEvent) => seen.push(`reaction ${room} ${ev.event_id}`));
+    loop.start();
+    await until(() => calls.length === 3);
+    await loop.stop();
+    expect(seen).toEqual(['message !ops:x $new', 'reaction !ops:x $r']);
+    expect(token.get()).toBe('s2');
+    expect(calls.map((c) => [c.since, c.timeoutMs])).toEqual([[undefined, 0], ['s1', 30_000], ['s2', 30_000]]);
+    expect((JSON.parse(calls[0]!.filter!) as { room: { timeline: { types: string[] } } }).room.timeline.types).toEqual(['m.room.message', 'm.reaction']);
+  });
+
+  it('resumes from a stored token without skipping anything', async () => {
+    const { api, calls } = fakeApi([answer('s8', { '!ops:x': [message('$1', '@alice:x', 'hi')] })]);
+    const loop = new SyncLoop({ api, token: memoryToken('s7'), logger: silentLogger() });
+    const seen: string[] = [];
+    loop.on('message', (_room, ev) => seen.push(ev.event_id));
+    loop.start();
+    await until(() => calls.length === 2);
+    await loop.stop();
+    expect(seen).toEqual(['$1']);
+    expect(calls[0]!.since).toBe('s7');
+  });
+
+  it('emits invites with their inviter, even on the first sync', async () => {
+    const { api, calls } = fakeApi([answer('s1', {}, {
+      '!new:x': [
+        { type: 'm.room.create', state_key: '', sender: '@alice:x', content: {} },
+        { type: 'm.room.member', state_key: BOT, sender: '@alice:x', content: { membership: 'invite' } },
+      ],
+    })]);
+    const loop = new SyncLoop({ api, token: memoryToken(), logger: silentLogger() });
+    const invites: string[][] = [];
+    loop.on('invite', (room, inviter) => invites.push([room, inviter]));
+    loop.start();
+    await until(() => calls.length === 2);
+    await loop.stop();
+    expect(invites).toEqual([['!new:x', '@alice:x']]);
+  });
+
+  it('hands each answer to subscribers before acting, and retries the same token when one fails', async () => {
+    const token = memoryToken('s1');
+    const { api, calls } = fakeApi([answer('s2'), answer('s2'), answer('s3')]);
+    const loop = new SyncLoop({ api, token, logger: silentLogger(), backoff: { minMs: 1, maxMs: 1 } });
+    const got: unknown[] = [];
+    let fail = true;
+    loop.onSync((response) => {
+      got.push(response.next_batch);
+      if (fail) {
+        fail = false;
+        throw new Error('crypto store busy');
+      }
+    });
+    loop.start();
+    await until(() => calls.length === 4);
+    await loop.stop();
+    expect(got).toEqual(['s2', 's2', 's3']);
+    expect(calls.map((c) => c.since)).toEqual(['s1', 's1', 's2', 's3']);
+  });
+
+  it('backs off after errors and goes on when the homeserver answers again', async () => {
+    const { api, calls } = fakeApi([new MatrixError('M_UNKNOWN', 502, 'Bad Gateway'), new MatrixError('M_LIMIT_EXCEEDED', 429, 'slow down', 1), answer('s2')]);
+    const loop = new SyncLoop({ api, token: memoryToken('s1'), logger: silentLogger(), backoff: { minMs: 1, maxMs: 5 } });
+    loop.start();
+    await until(() => calls.length === 4);
+    await loop.stop();
+    expect(calls.map((c) => c.since)).toEqual(['s1', 's1', 's1', 's2']);
+  });
+
+  it('a listener that throws does not stop the loop', async () => {
+    const { api, calls } = fakeApi([answer('s2', { '!ops:x': [message('$1', '@a:x', 'one'), message('$2', '@a:x', 'two')] })]);
+    const token = memoryToken('s1');
+    const loop = new SyncLoop({ api, token, logger: silentLogger() });
+    const seen: string[] = [];
+    loop.on('message', (_room, ev) => {
+      seen.push(ev.event_id);
+      if (ev.event_id === '$1') throw new Error('bug');
+    });
+    loop.start();
+    await until(() => calls.length === 2);
+    await loop.stop();
+    expect(seen).toEqual(['$1', '$2']);
+    expect(token.get()).toBe('s2');
+  });
+});

@@ -1,0 +1,216 @@
+// The process's one /sync long-poll: follows the bot's rooms, emits messages, reactions and invites, keeps its token.
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../logging.js';
+import { MatrixError } from './errors.js';
+
+/** How long the homeserver holds each /sync open when nothing happens. */
+export const SYNC_TIMEOUT_MS = 30_000;
+/** The first wait after a failed /sync; it doubles on each failure in a row… */
+const MIN_BACKOFF_MS = 1_000;
+/** …up to this. */
+const MAX_BACKOFF_MS = 60_000;
+/** Timeline events per room and sync: more than a room types in 30 s, so nothing is skipped in practice. */
+const TIMELINE_LIMIT = 50;
+
+/**
+ * Only what the bot acts on: messages and reactions in joined rooms, and invites (never filtered). To-device
+ * messages and device lists are not filterable and always come, for encryption's onSync subscriber.
+ */
+export const ROOM_SYNC_FILTER = JSON.stringify({
+  presence: { not_types: ['*'] },
+  account_data: { not_types: ['*'] },
+  room: {
+    timeline: { types: ['m.room.message', 'm.reaction'], limit: TIMELINE_LIMIT },
+    state: { not_types: ['*'] },
+    ephemeral: { not_types: ['*'] },
+    account_data: { not_types: ['*'] },
+  },
+});
+
+/** What the loop needs of the Matrix client (MatrixClient fits; its call timeout must exceed SYNC_TIMEOUT_MS). */
+export interface SyncApi {
+  sync(params: { since?: string; timeoutMs?: number; filter?: string }, signal?: AbortSignal): Promise<Record<string, unknown>>;
+  whoami(): Promise<{ userId: string }>;
+}
+
+/** A room event as /sync gives it (the fields the bot reads). */
+export interface RoomEvent {
+  event_id: string;
+  type: string;
+  sender: string;
+  content: Record<string, unknown>;
+  origin_server_ts: number;
+}
+
+/** The loop's events: (room id, event) for messages and reactions, (room id, inviter) for invites. */
+export interface SyncLoopEvents {
+  message: [roomId: string, event: RoomEvent];
+  reaction: [roomId: string, event: RoomEvent];
+  invite: [roomId: string, inviter: string];
+}
+
+/** Called with each whole /sync answer before the loop acts on it; the token is saved only once every one resolved. */
+export type SyncSubscriber = (response: Record<string, unknown>) => void | Promise<void>;
+
+/** Where the `since` token is kept between runs (the kv table). */
+export interface SyncTokenStore {
+  get(): string | undefined;
+  set(token: string): void;
+}
+
+/** What the loop is built with. */
+export interface SyncLoopOptions {
+  api: SyncApi;
+  token: SyncTokenStore;
+  logger: Logger;
+  /** The bot's user id (its own events are ignored); default: asked with whoami at start. */
+  userId?: string;
+  /** Long-poll time of each /sync; default SYNC_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** Waits after failures: first and longest; default 1 s and 60 s. */
+  backoff?: { minMs: number; maxMs: number };
+}
+
+const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : {});
+
+/** Follows the rooms with one /sync at a time: start() once, stop() on shutdown; listeners run synchronously. */
+export class SyncLoop extends EventEmitter<SyncLoopEvents> {
+  private readonly log: Logger;
+  private readonly subscribers = new Set<SyncSubscriber>();
+  private readonly controller = new AbortController();
+  private userId: string | undefined;
+  private running: Promise<void> | undefined;
+  private failures = 0;
+
+  constructor(private readonly options: SyncLoopOptions) {
+    super();
+    this.log = options.logger.child({ component: 'sync' });
+    this.userId = options.userId;
+  }
+
+  /** Hands every /sync answer to `subscriber` (encryption reads to_device and device_lists); returns the unsubscribe. */
+  onSync(subscriber: SyncSubscriber): () => void {
+    this.subscribers.add(subscriber);
+    return () => this.subscribers.delete(subscriber);
+  }
+
+  /** Begins syncing in the background. */
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /** Ends the long-poll in progress and waits for the loop to finish. */
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.controller.signal;
+    while (!signal.aborted) {
+      try {
+        this.userId ??= (await this.options.api.whoami()).userId;
+        await this.syncOnce(signal);
+        if (this.failures > 0) this.log.info({ failures: this.failures }, 'syncing with the homeserver again');
+        this.failures = 0;
+      } catch (error) {
+        if (signal.aborted) break;
+        this.failures += 1;
+        const waitMs = this.backoffMs(error);
+        const level = this.failures === 1 || error instanceof MatrixError && error.isPermanent ? 'warn' : 'debug';
+        this.log[level]({ err: describe(error), failures: this.failures, retryInMs: waitMs },
+          'following the rooms (/sync) failed; commands and reactions wait until it works again');
+        await sleep(waitMs, signal);
+      }
+    }
+  }
+
+  /** One /sync: subscribers first, then the events, then the token (a crash before it replays, never skips). */
+  private async syncOnce(signal: AbortSignal): Promise<void> {
+    const since = this.options.token.get();
+    const response = await this.options.api.sync(
+      { since, timeoutMs: since === undefined ? 0 : this.options.timeoutMs ?? SYNC_TIMEOUT_MS, filter: ROOM_SYNC_FILTER }, signal);
+    for (const subscriber of this.subscribers) await subscriber(response);
+    if (signal.aborted) return;
+    const rooms = record(response.rooms);
+    this.emitInvites(record(rooms.invite));
+    // The first sync of a database holds the rooms' history: old commands are not acted on, only what comes after.
+    if (since !== undefined) this.emitTimeline(record(rooms.join));
+    else this.log.info('first sync: the rooms\' history is skipped, Vigie answers what is said from now on');
+    this.options.token.set(response.next_batch as string);
+  }
+
+  private emitTimeline(join: Record<string, unknown>): void {
+    for (const [roomId, section] of Object.entries(join)) {
+      const events = record(record(section).timeline).events;
+      if (!Array.isArray(events)) continue;
+      for (const raw of events) {
+        const event = roomEvent(raw);
+        if (!event || event.sender === this.userId) continue;
+        if (event.type === 'm.room.message' && !isEdit(event)) this.safeEmit('message', roomId, event);
+        else if (event.type === 'm.reaction') this.safeEmit('reaction', roomId, event);
+      }
+    }
+  }
+
+  private emitInvites(invite: Record<string, unknown>): void {
+    for (const [roomId, section] of Object.entries(invite)) {
+      const events = record(record(section).invite_state).events;
+      const own = Array.isArray(events)
+        ? events.map(record).find((ev) => ev.type === 'm.room.member' && ev.state_key === this.userId && record(ev.content).membership === 'invite')
+        : undefined;
+      if (own && typeof own.sender === 'string') this.safeEmit('invite', roomId, own.sender);
+    }
+  }
+
+  // A listener's bug must not stop the loop, nor make it replay the same events forever.
+  private safeEmit<K extends keyof SyncLoopEvents>(name: K, ...args: SyncLoopEvents[K]): void {
+    try {
+      (this.emit as (n: K, ...a: SyncLoopEvents[K]) => boolean)(name, ...args);
+    } catch (error) {
+      this.log.error({ err: describe(error), event: name, roomId: args[0] }, 'a room event listener failed (a bug in Vigie); going on with the next event');
+    }
+  }
+
+  private backoffMs(error: unknown): number {
+    const { minMs, maxMs } = this.options.backoff ?? { minMs: MIN_BACKOFF_MS, maxMs: MAX_BACKOFF_MS };
+    if (error instanceof MatrixError && error.isRateLimit && error.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, maxMs);
+    // A revoked token will not fix itself quickly: ask rarely.
+    if (error instanceof MatrixError && error.isPermanent) return maxMs;
+    return Math.min(minMs * 2 ** (this.failures - 1), maxMs);
+  }
+}
+
+/** The event when it has what the bot reads; redacted events (empty content) are dropped. */
+function roomEvent(raw: unknown): RoomEvent | undefined {
+  const ev = record(raw);
+  const { event_id: eventId, type, sender, content } = ev;
+  if (typeof eventId !== 'string' || typeof type !== 'string' || typeof sender !== 'string') return undefined;
+  const body = record(content);
+  if (Object.keys(body).length === 0) return undefined;
+  const ts = typeof ev.origin_server_ts === 'number' ? ev.origin_server_ts : 0;
+  return { event_id: eventId, type, sender, content: body, origin_server_ts: ts };
+}
+
+/** An edit repeats the message with `* ` in front: acting on it would run the command twice. */
+function isEdit(event: RoomEvent): boolean {
+  return record(event.content['m.relates_to']).rel_type === 'm.replace';
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
