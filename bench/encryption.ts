@@ -3,7 +3,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { E2ee } from '../src/crypto/olm-machine.js';
 import { readRoomEncryption, type RoomEncryption } from '../src/crypto/room-encryption.js';
 import { newTxnId } from '../src/delivery/outbox.js';
@@ -77,4 +76,3 @@ export async function benchEncryption(): Promise<void> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchEncryption();
