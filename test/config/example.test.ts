@@ -32,7 +32,7 @@ describe('vigie.example.yaml', () => {
     expect(requireAccessToken(config)).toBe('syt_example');
     expect(config.templates.seed).toBe(SEED_TEMPLATE);
     expect(config.rooms).toEqual({ ops: '!abcxyz:example.org' });
-    expect(config.routes).toEqual([{ rooms: ['ops'], template: 'seed', continue: false }]);
+    expect(config.routes).toEqual([{ rooms: ['ops'], template: 'seed', continue: false, groupWait: 10_000, incidents: 'both' }]);
     expect(config.monitors.map((m) => [m.type, m.url ?? m.hostname])).toEqual([
       ['http', 'http://127.0.0.1:8080/healthz'],
       ['tcp', '127.0.0.1'],
