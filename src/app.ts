@@ -17,6 +17,9 @@ import { PushRegistry } from './monitor/checks/push.js';
 import { monitorRoutes } from './monitor/routes.js';
 import { IncidentStore } from './incidents/store.js';
 import { createGrouping } from './incidents/grouping.js';
+import { incidentAcknowledger } from './incidents/acknowledger.js';
+import { MuteStore } from './room/mutes.js';
+import { createRoomService, lazyRoomApi, type RoomService } from './room/service.js';
 import { createMetrics } from './server/metrics.js';
 import { createServer, listen } from './server/server.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -99,9 +102,19 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
   // One stable function over the current configuration, so a reload reaches every holder of `dispatch`.
   let current = dispatchWith(config.routes);
   const dispatch: Dispatch = (event, opts) => current(event, opts);
+  const mutes = new MuteStore(db);
   const engine = options.monitors ? new MonitorEngine({
     db, monitors: config.monitors, dispatch, logger: log, timezone: config.timezone, maintenance: config.maintenance,
-    pushes: new PushRegistry(), retentionMs: config.store.heartbeatRetention,
+    pushes: new PushRegistry(), retentionMs: config.store.heartbeatRetention, extraWindows: mutes,
+  }) : undefined;
+  // The room is followed only by the daemon: one /sync reader per bot device.
+  const room: RoomService | undefined = token && sender && deliverer && options.server && config.commands.enabled ? createRoomService({
+    api: lazyRoomApi({ homeserver: config.matrix.homeserver, accessToken: token, requestTimeoutMs: config.matrix.requestTimeout }),
+    db, commands: config.commands, rooms: config.rooms, timezone: config.timezone, outbox, mutes, logger: log,
+    wake: (roomId) => deliverer.wake(roomId), monitors: () => engine?.snapshot() ?? [],
+    acknowledger: incidentAcknowledger({
+      store: incidents, outbox, resolveRoom: (ref) => sender.resolveRoom(ref), onQueued: (ref) => deliverer.wake(ref),
+    }),
   }) : undefined;
 
   const app: App = {
@@ -111,6 +124,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       if (deliverer) deliverer.start();
       else log.warn({ pending: outbox.depth().total }, 'no Matrix access token configured: alerts are kept in the outbox until one is set (run `vigie login`, then restart)');
       engine?.start();
+      room?.start();
       if (options.server) {
         server = await createServer({
           logger: log, metrics: createMetrics({ deliverer, outbox, engine }),
@@ -123,6 +137,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     },
     async stop(graceMs = 10_000) {
       await server?.close();
+      await room?.stop();
       await engine?.stop(graceMs);
       await deliverer?.stop(graceMs);
       await sender?.close();

@@ -68,6 +68,11 @@ export class EncryptingSender implements EventSender {
     return client.sendEvent(roomId, 'm.room.encrypted', txnId, encrypted, signal);
   }
 
+  /** A configured room reference (id or alias) as a room id. */
+  resolveRoom(room: string): Promise<string> {
+    return this.#rooms.resolveRoom(room);
+  }
+
   /** Closes the encryption engine, if it was opened (its store is already on disk). */
   async close(): Promise<void> {
     const opening = this.#e2ee;

@@ -122,7 +122,12 @@ export class Outbox {
     return toRow(this.stmts.head.get(roomId));
   }
 
-  /** The row queued under a dedupeKey, if any. */
+  /** The row the homeserver accepted as `eventId` (a reaction or a command names the message it is about). */
+  byEventId(eventId: string): QueuedRow | undefined {
+    return toRow(this.stmts.byEventId.get(eventId));
+  }
+
+  /** The row queued under a caller's dedupe key, if any. */
   byDedupeKey(dedupeKey: string): QueuedRow | undefined {
     return toRow(this.stmts.byDedupeKey.get(dedupeKey));
   }
@@ -266,6 +271,7 @@ function prepare(db: Database) {
       VALUES (@room_id, @event_type, @content, @txn_id, @dedupe_key, @created_at,
         @kind, @event_json, @template, @not_before, @relates_to_row, @incident_id) RETURNING *`),
     byDedupeKey: db.prepare('SELECT * FROM outbox WHERE dedupe_key = ?'),
+    byEventId: db.prepare('SELECT * FROM outbox WHERE event_id = ?'),
     head: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' ORDER BY coalesce(seq, id), id LIMIT 1`),
     unattempted: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' AND attempts = 0
       ORDER BY coalesce(seq, id), id`),

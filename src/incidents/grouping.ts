@@ -10,6 +10,7 @@ import type { Outbox, QueuedRow } from '../delivery/outbox.js';
 import type { Logger } from '../logging.js';
 import { rootEditContent } from './plan.js';
 import { threadReply, type MessageContent } from './relations.js';
+import { unionMentions, withMentions } from '../room/mentions.js';
 import type { IncidentStore } from './store.js';
 
 /** What grouping works with; app.ts provides it. */
@@ -63,7 +64,8 @@ function mergeRows(deps: GroupingDeps, rows: QueuedRow[], log: Logger): number[]
   const first = rows[0]!;
   const events = rows.map((r) => r.event!);
   const msgtype = ((first.content as MessageContent).msgtype ?? 'm.text') as AlertMsgtype;
-  const plain = toMessageContent(renderGroup(deps, events, log), msgtype);
+  // The group pings whoever its alerts' routes would have pinged.
+  const plain = withMentions(toMessageContent(renderGroup(deps, events, log), msgtype), unionMentions(rows.map((r) => r.content as Record<string, unknown>)));
   const content = first.kind === 'reply' ? threadReply(plain) : plain;
   const group = deps.outbox.replaceWithGroup({
     roomId: first.roomId, eventType: first.eventType, content, kind: first.kind, template: GROUP_TEMPLATE_NAME,

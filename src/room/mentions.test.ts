@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { toMessageContent } from '../alert/render/message.js';
-import { mentionsOf, withMentions } from './mentions.js';
+import { mentionsOf, unionMentions, withMentions } from './mentions.js';
 
 describe('withMentions', () => {
   const plain = toMessageContent({ body: '🔴 API is down\nsee @room <b>now</b>' }, 'm.text');
@@ -31,5 +31,11 @@ describe('withMentions', () => {
   it('reads back what a content carries, for a message that replaces it', () => {
     expect(mentionsOf(withMentions(plain, { mentions: ['@a:x'], atRoom: true }))).toEqual({ mentions: ['@a:x'], atRoom: true });
     expect(mentionsOf(plain)).toEqual({ mentions: [], atRoom: false });
+  });
+
+  it('unites the mentions of rows merged into one', () => {
+    const rows = [withMentions(plain, { mentions: ['@a:x'] }), plain, withMentions(plain, { mentions: ['@b:x', '@a:x'], atRoom: true })];
+    expect(unionMentions(rows)).toEqual({ mentions: ['@a:x', '@b:x'], atRoom: true });
+    expect(withMentions(plain, unionMentions([plain, plain]))).toBe(plain);
   });
 });

@@ -51,3 +51,9 @@ export function mentionsOf(content: Record<string, unknown>): MentionOptions {
   const mentions = Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
   return { mentions, atRoom: room === true };
 }
+
+/** Everyone the contents mention, once (rows merged into one group message keep pinging whom they pinged). */
+export function unionMentions(contents: readonly Record<string, unknown>[]): MentionOptions {
+  const each = contents.map(mentionsOf);
+  return { mentions: [...new Set(each.flatMap((m) => m.mentions ?? []))], atRoom: each.some((m) => m.atRoom === true) };
+}

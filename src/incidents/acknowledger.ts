@@ -1,0 +1,64 @@
+// Acknowledging incidents from the room (a 👍 on an alert, `!vigie ack <monitor>`): resends stop, the thread says who.
+import type { Outbox } from '../delivery/outbox.js';
+import type { Acknowledger, AckOutcome } from '../room/acknowledger.js';
+import { nameOfKey } from './policy.js';
+import { threadReply } from './relations.js';
+import type { Incident, IncidentStore } from './store.js';
+
+/** What acknowledging reads and writes. */
+export interface AcknowledgerDeps {
+  store: IncidentStore;
+  outbox: Pick<Outbox, 'byEventId' | 'enqueue'>;
+  /** A configured room reference (id or alias) as a room id, to compare with the room an action came from. */
+  resolveRoom(ref: string): Promise<string>;
+  /** Told which room got the thread note, once it is queued. */
+  onQueued(roomRef: string): void;
+}
+
+/** The incident store as the room's Acknowledger. */
+export function incidentAcknowledger(deps: AcknowledgerDeps): Acknowledger {
+  const inRoom = async (incident: Incident, roomId: string) => incident.roomId === roomId || (await deps.resolveRoom(incident.roomId).catch(() => '')) === roomId;
+
+  function acknowledge(incidents: Incident[], by: string): AckOutcome {
+    if (incidents.length === 0) return { result: 'none' };
+    const fresh = incidents.filter((i) => i.ackedBy === null && deps.store.ack(i.id, by));
+    if (fresh.length === 0) return { result: 'already', by: incidents[0]!.ackedBy ?? by };
+    const monitors = fresh.map((i) => nameOfKey(i.key));
+    // One note per thread: a grouped message is the root of several incidents.
+    for (const [rootRowId, group] of groupBy(fresh, (i) => i.rootRowId)) {
+      const names = group.map((i) => nameOfKey(i.key)).join(', ');
+      deps.outbox.enqueue([{
+        roomId: group[0]!.roomId, eventType: 'm.room.message', kind: 'reply', relatesToRow: rootRowId, incidentId: group[0]!.id,
+        content: threadReply({ msgtype: 'm.notice', body: `👍 Acknowledged by ${by}: no more reminders for ${names}`, 'm.mentions': {} }),
+      }]);
+      deps.onQueued(group[0]!.roomId);
+    }
+    return { result: 'acked', monitors };
+  }
+
+  return {
+    async ackMonitor(roomId, monitor, by) {
+      const wanted = monitor.trim().toLowerCase();
+      const candidates: Incident[] = [];
+      for (const incident of deps.store.openAll()) {
+        if (nameOfKey(incident.key).toLowerCase() === wanted && (await inRoom(incident, roomId))) candidates.push(incident);
+      }
+      return acknowledge(candidates, by);
+    },
+    async ackEvent(roomId, eventId, by) {
+      const row = deps.outbox.byEventId(eventId);
+      if (!row) return { result: 'none' };
+      const rootRowId = row.relatesToRow ?? row.id;
+      const open = deps.store.byRoot(rootRowId).filter((i) => i.resolvedAt === null);
+      const here: Incident[] = [];
+      for (const incident of open) if (await inRoom(incident, roomId)) here.push(incident);
+      return acknowledge(here, by);
+    },
+  };
+}
+
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}

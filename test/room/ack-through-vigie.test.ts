@@ -1,0 +1,58 @@
+// Acknowledging from the room, through the whole of Vigie as `vigie run` builds it: a 👍 on an outage's message
+// by a moderator stops its reminders, and the outage's thread says who acknowledged.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import type { AlertEvent } from '../../src/alert/event.js';
+import { loadConfig } from '../../src/config/load.js';
+import { silentLogger } from '../../src/logging.js';
+import { MatrixClient } from '../../src/matrix/client.js';
+import { writeConfig } from '../support/cli.js';
+import { startHomeserver, type TestHomeserver } from '../support/homeserver.js';
+import { waitFor } from '../e2e/support/harness.js';
+
+let hs: TestHomeserver;
+let app: App | undefined;
+afterEach(async () => {
+  await app?.stop();
+  await hs.close();
+});
+
+const down = (msg: string): AlertEvent => ({
+  source: 'uptime-kuma:kuma', status: 'down', name: 'api', hostnameOrURL: 'https://api.example.org', msg, time: new Date(),
+  tags: [], heartbeatJSON: { status: 0, msg }, monitorJSON: null,
+});
+
+describe('acknowledging an outage from the room', () => {
+  it('a moderator\'s 👍 on the alert acknowledges it: the thread says who, and the next reminder is not posted', async () => {
+    hs = await startHomeserver({ messageRateLimit: false });
+    const bot = hs.registerUser('vigie', 'pw');
+    const alice = hs.registerUser('alice', 'pw');
+    const room = hs.createRoom({ creator: alice, join: [bot] });
+    const yaml = `matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }
+rooms: { ops: "${room}" }
+routes: [{ rooms: [ops], groupWait: 0 }]
+sources: { uptimeKuma: [{ name: kuma, token: kuma-token-1234 }] }
+store: { path: ./vigie.db }
+server: { listen: "127.0.0.1:0" }
+`;
+    app = await createApp(await loadConfig(writeConfig(yaml, { token: hs.issueToken(bot) })), { logger: silentLogger(), server: true });
+    await app.start();
+    // The loop's first /sync only sets where it starts; the second is the long-poll that will see the reaction.
+    await waitFor(() => hs.requests.filter((r) => r.path.includes('/sync')).length >= 2, 'the room to be followed');
+
+    app.dispatch(down('first'));
+    await waitFor(() => hs.messages(room).length === 1, 'the outage\'s message');
+    const root = hs.messages(room)[0]!;
+    const aliceClient = new MatrixClient({ baseUrl: hs.url, accessToken: hs.issueToken(alice) });
+    await aliceClient.sendEvent(room, 'm.reaction', 'react-1', { 'm.relates_to': { rel_type: 'm.annotation', event_id: root.event_id, key: '👍️' } });
+
+    await waitFor(() => hs.messages(room).length === 2, 'the acknowledgement in the thread');
+    const note = hs.messages(room)[1]!;
+    expect(note.content.body).toBe('👍 Acknowledged by @alice:localhost: no more reminders for api');
+    expect(note.content['m.relates_to']).toMatchObject({ rel_type: 'm.thread', event_id: root.event_id });
+
+    app.dispatch(down('still down'));
+    await app.deliverer!.whenIdle();
+    expect(hs.messages(room)).toHaveLength(2);
+  });
+});
