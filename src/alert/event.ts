@@ -27,6 +27,8 @@ export interface AlertEvent {
   time: Date;
   /** Tags of the monitor, for routing. */
   tags: string[];
+  /** The monitor's group (Kuma's group monitor), for routing; absent when it has none. */
+  group?: string;
   /** Kuma's heartbeat object, or null for a test. */
   heartbeatJSON: KumaJSON | null;
   /** Kuma's monitor object, or null for a test. */

@@ -33,3 +33,14 @@ describe('route', () => {
     expect(route(event(), bySource)).toEqual([]);
   });
 });
+
+describe('route by group', () => {
+  const byGroup: RouteRule[] = [{ rooms: ['db'], match: { groups: ['Databases'] } }, { rooms: ['ops'] }];
+  it.each([
+    ['a monitor of the group goes to its room', event({ group: 'Databases' }), [{ rooms: ['db'], template: 'default' }]],
+    ['a monitor of another group does not', event({ group: 'Web' }), [{ rooms: ['ops'], template: 'default' }]],
+    ['a monitor without a group does not', event(), [{ rooms: ['ops'], template: 'default' }]],
+  ])('%s', (_name, ev, expected) => {
+    expect(route(ev, byGroup)).toEqual(expected);
+  });
+});

@@ -6,6 +6,8 @@ export interface RouteMatch {
   tags?: string[];
   status?: string[];
   monitors?: string[];
+  /** Monitor groups (a monitor's `group`, Kuma's group monitors). */
+  groups?: string[];
   sources?: string[];
 }
 
@@ -67,6 +69,7 @@ function matches(event: AlertEvent, match: RouteMatch | undefined): boolean {
   if (match.status && !statusMatches(event.status, match.status)) return false;
   if (match.tags && !match.tags.some((t) => event.tags.includes(t))) return false;
   if (match.monitors && !match.monitors.includes(event.name)) return false;
+  if (match.groups && (event.group === undefined || !match.groups.includes(event.group))) return false;
   if (match.sources && !match.sources.includes(event.source)) return false;
   return true;
 }

@@ -9,7 +9,7 @@ interface Referencing {
   rooms: Record<string, string>;
   templates: Record<string, unknown>;
   routes?: (RouteRule & { rooms: string[]; template: string; match?: { sources?: string[] | undefined } | undefined })[] | undefined;
-  monitors: { name: string; tags: string[] }[];
+  monitors: { name: string; tags: string[]; group?: string | undefined }[];
   maintenance: { monitors?: string[] | undefined }[];
   sources: { uptimeKuma: { name: string; rooms?: string[] | undefined; template?: string | undefined }[] };
   matrix: { encryption: { plaintextRooms: string[] } };
@@ -66,7 +66,7 @@ function checkMonitorsRouted(config: Referencing, report: (path: Path, message: 
   const rules = applyDefaultRoutes(config).routes;
   config.monitors.forEach((monitor, i) => {
     const down = {
-      source: 'monitor', status: 'down' as const, name: monitor.name, tags: monitor.tags, hostnameOrURL: '', msg: '',
+      source: 'monitor', status: 'down' as const, name: monitor.name, tags: monitor.tags, group: monitor.group, hostnameOrURL: '', msg: '',
       time: new Date(0), heartbeatJSON: null, monitorJSON: null,
     };
     if (route(down, rules).length > 0) return;

@@ -77,6 +77,7 @@ const matchSchema = z.strictObject({
   tags: z.array(z.string()).optional().describe('Matches events of monitors with any of these tags'),
   status: z.array(z.enum(ROUTE_STATUSES)).optional().describe('Matches events with any of these statuses'),
   monitors: z.array(z.string()).optional().describe('Matches events of monitors with any of these names'),
+  groups: z.array(z.string()).optional().describe('Matches events of monitors in any of these groups (a monitor\'s group, or its Kuma group)'),
   sources: z.array(z.string()).optional().describe('Matches events from these sources: monitor, uptime-kuma:<name>'),
 }).describe('Conditions, all of which must hold; absent = every event');
 
@@ -103,6 +104,7 @@ const COMMON_MONITOR_FIELDS = {
   maxretries: z.int().nonnegative().default(0).describe('Failures tolerated (PENDING) before DOWN'),
   resendInterval: z.int().nonnegative().default(0).describe('Re-send a DOWN alert every N down checks; 0: never'),
   tags: z.array(z.string()).default([]).describe('Tags, for routes and maintenance windows'),
+  group: z.string().min(1).optional().describe('Group of the monitor (like Kuma\'s group monitors), for routes; shown in monitorJSON.path'),
   upsideDown: z.boolean().default(false).describe('Invert the result: a reachable target is DOWN'),
 };
 

@@ -102,3 +102,12 @@ describe('Kuma times', () => {
     expect(kumaTimeString(new Date('2026-01-02T03:04:05.006Z'))).toBe('2026-01-02 03:04:05.006');
   });
 });
+
+describe('Kuma group monitors', () => {
+  it('takes the group from the monitor\'s path, for routes', () => {
+    const payload = { heartbeat: { status: 0, msg: 'down', time: '2026-11-26 12:00:00' }, monitor: { name: 'pg', type: 'port', path: ['Databases', 'pg'] }, msg: 'x' };
+    expect(kumaEventFromPayload(payload, { source: 'uptime-kuma:k', now: new Date() }).group).toBe('Databases');
+    const alone = { ...payload, monitor: { ...payload.monitor, path: ['pg'] } };
+    expect(kumaEventFromPayload(alone, { source: 'uptime-kuma:k', now: new Date() }).group).toBeUndefined();
+  });
+});

@@ -43,6 +43,7 @@ export function kumaEventFromPayload(payload: unknown, options: KumaEventOptions
     msg,
     time: heartbeat ? kumaTime(heartbeat.time) ?? options.now : options.now,
     tags: monitor ? tagNames(monitor.tags) : [],
+    group: monitor ? groupOf(monitor.path) : undefined,
     heartbeatJSON: heartbeat,
     monitorJSON: monitor,
   };
@@ -127,6 +128,13 @@ function tagNames(tags: unknown): string[] {
     if (isObject(tag) && typeof tag.name === 'string') return [tag.name];
     return [];
   });
+}
+
+// Kuma's monitor path is [group…, name]: the group is the one right above the monitor.
+function groupOf(path: unknown): string | undefined {
+  if (!Array.isArray(path) || path.length < 2) return undefined;
+  const group: unknown = path[path.length - 2];
+  return typeof group === 'string' && group !== '' ? group : undefined;
 }
 
 function objectOrNull(value: unknown, field: string): KumaJSON | null {

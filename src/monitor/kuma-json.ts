@@ -15,6 +15,7 @@ export interface MonitorFields {
   maxretries: number;
   resendInterval: number;
   tags: readonly string[];
+  group?: string;
   upsideDown: boolean;
   [field: string]: unknown;
 }
@@ -78,7 +79,9 @@ const KUMA_DEFAULTS: KumaJSON = {
 export function monitorJSON(monitor: MonitorFields, id: number, maintenance = false): KumaJSON {
   const isHttp = monitor.type === 'http';
   return {
-    id, name: monitor.name, description: null, path: [monitor.name], pathName: monitor.name, parent: null, childrenIDs: [],
+    id, name: monitor.name, description: null,
+    path: monitor.group ? [monitor.group, monitor.name] : [monitor.name],
+    pathName: monitor.group ? `${monitor.group} / ${monitor.name}` : monitor.name, parent: null, childrenIDs: [],
     // Kuma's form leaves "https://" in the URL field of monitors that have none.
     url: isHttp ? monitor.url : 'https://',
     method: isHttp ? monitor.method : 'GET',
@@ -143,7 +146,7 @@ export function beatEvent(subject: EventSubject, beat: StoredBeat, timezone: str
   const label = beat.status === UP ? '✅ Up' : '🔴 Down';
   return {
     source: 'monitor', status: STATUS_NAMES[beat.status], name: monitor.name, hostnameOrURL: subject.hostnameOrURL,
-    msg: `[${monitor.name}] [${label}] ${beat.msg}`, time: new Date(beat.time), tags: [...monitor.tags],
+    msg: `[${monitor.name}] [${label}] ${beat.msg}`, time: new Date(beat.time), tags: [...monitor.tags], group: monitor.group,
     heartbeatJSON: heartbeatJSON(beat, timezone), monitorJSON: monitorJSON(monitor, subject.id),
   };
 }
@@ -160,6 +163,6 @@ export function certificateEvent(subject: EventSubject, tls: TlsInfo, at: number
     : `${prefix} ${expiryMessage(tls)}`;
   return {
     source: 'monitor', status: 'certificate', name: monitor.name, hostnameOrURL: subject.hostnameOrURL, msg: line,
-    time: new Date(at), tags: [...monitor.tags], heartbeatJSON: null, monitorJSON: monitorJSON(monitor, subject.id),
+    time: new Date(at), tags: [...monitor.tags], group: monitor.group, heartbeatJSON: null, monitorJSON: monitorJSON(monitor, subject.id),
   };
 }
