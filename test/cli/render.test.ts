@@ -1,23 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { SEED_TEMPLATE } from '../../src/alert/render/builtin.js';
 import { runCli, writeConfig } from '../support/cli.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/uptime-kuma/', import.meta.url));
+// The example's configuration around the seed's template, as the tutorial's reader would paste it.
 const SEED = `timezone: Europe/Paris
 matrix: { homeserver: https://matrix.example.org }
 rooms: { ops: "!abc:example.org" }
 templates:
   seed: |
-    {% if status == '1' %}
-    ✅ SERVICE EN LIGNE
-    {% else %}
-    🚨 ALERTE : SERVICE HORS LIGNE
-    {% endif %}
-
-    🖥️ Service : {{ name }}
-    🌐 Cible : {{ hostnameOrURL }}
-    💬 Message : {{ msg }}
-    ⏰ Heure : {{ "now" | date: "%d/%m/%Y %H:%M" }}
+${SEED_TEMPLATE.trimEnd().split('\n').map((line) => (line === '' ? '' : `    ${line}`)).join('\n')}
 routes: [{ rooms: [ops], template: seed }]
 `;
 

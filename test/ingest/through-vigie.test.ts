@@ -5,17 +5,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/logging.js';
 import { writeConfig } from '../support/cli.js';
 import { startHomeserver, type TestHomeserver } from '../support/homeserver.js';
+import { waitFor } from '../e2e/support/harness.js';
 import { fixture } from './harness.js';
-
-async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 describe('Uptime Kuma through Vigie', () => {
   let hs: TestHomeserver;
@@ -48,7 +39,8 @@ server: { listen: "127.0.0.1:0" }
       method: 'POST', headers: down.headers, body: JSON.stringify(down.body),
     });
     expect(answer.status).toBe(202);
-    const message = await until(() => hs.messages(room)[0], 'the alert in the room');
+    await waitFor(() => hs.messages(room).length > 0, 'the alert in the room');
+    const message = hs.messages(room)[0]!;
     expect(message.content.body).toMatch(/^🚨 ALERTE : SERVICE HORS LIGNE\n\n🖥️ Service : Local Target 9998\n🌐 Cible : http:\/\/127.0.0.1:9998\/health/);
     expect(message.content.body).toContain('⏰ Heure : 26/11/2026 13:09');
   });
@@ -62,7 +54,8 @@ server: { listen: "127.0.0.1:0" }
     const { event_id } = await first.json() as { event_id: string };
     const again = await send();
     expect(await again.json()).toEqual({ event_id });
-    const message = await until(() => hs.messages(room)[0], 'the alert in the room');
+    await waitFor(() => hs.messages(room).length > 0, 'the alert in the room');
+    const message = hs.messages(room)[0]!;
     expect(message.content.body).toMatch(/^🚨 ALERTE : SERVICE HORS LIGNE/);
     await app.deliverer!.whenIdle();
     expect(hs.messages(room)).toHaveLength(1);
