@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { openDatabase } from '../store/db.js';
-import { DEFAULT_RETENTION_MS, Outbox } from './outbox.js';
+import { DEFAULT_RETENTION_MS, GROUP_CANDIDATE, Outbox } from './outbox.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -120,5 +120,13 @@ describe('Outbox.prune', () => {
     expect(outbox.get(recent!.id)?.state).toBe('sent');
     expect(outbox.prune(clock.now + 30 * DAY)).toBe(1);
     expect(outbox.get(oldPending!.id)?.state).toBe('pending');
+  });
+});
+
+describe('grouping candidates', () => {
+  it('are read through their partial index, so a long backlog that does not group costs nothing per send', () => {
+    const db = openDatabase(':memory:');
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM outbox WHERE room_id = ? AND ${GROUP_CANDIDATE} ORDER BY coalesce(seq, id), id`).all('!r') as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toContain('outbox_group_candidates');
   });
 });

@@ -91,6 +91,9 @@ interface RawRow {
   not_before: number; relates_to_row: number | null; incident_id: number | null; seq: number | null;
 }
 
+/** Rows grouping may fold: the very text of the partial index of migration 006, so SQLite uses that index. */
+export const GROUP_CANDIDATE = "state = 'pending' AND attempts = 0 AND (kind = 'edit' OR (not_before > created_at AND event_json IS NOT NULL))";
+
 /** A new txnId: random, so a reset database can never reuse one the homeserver has already seen for this token. */
 export function newTxnId(): string {
   return `vigie.${randomUUID()}`;
@@ -150,6 +153,14 @@ export class Outbox {
   /** The homeserver will never accept the row as it is: kept for people to see, never sent again. */
   markRejected(id: number, reason: string): void {
     this.expectPending(this.stmts.markRejected.run(reason, id).changes, id, 'reject it');
+  }
+
+  /**
+   * What grouping may fold in a room: never-attempted rows that came with a grouping window (and their event), and
+   * pending edits; in queue order. Indexed, so a backlog of rows that do not group costs nothing per send.
+   */
+  groupCandidates(roomId: string): QueuedRow[] {
+    return this.stmts.groupCandidates.all(roomId).map((raw) => toRow(raw)!);
   }
 
   /** Pending rows of a room never attempted (their txnId unseen by the homeserver), in queue order. */
@@ -273,6 +284,8 @@ function prepare(db: Database) {
     byDedupeKey: db.prepare('SELECT * FROM outbox WHERE dedupe_key = ?'),
     byEventId: db.prepare('SELECT * FROM outbox WHERE event_id = ?'),
     head: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' ORDER BY coalesce(seq, id), id LIMIT 1`),
+    groupCandidates: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND ${GROUP_CANDIDATE}
+      ORDER BY coalesce(seq, id), id`),
     unattempted: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' AND attempts = 0
       ORDER BY coalesce(seq, id), id`),
     setSeq: db.prepare('UPDATE outbox SET seq = ? WHERE id = ?'),

@@ -31,12 +31,14 @@ export function createGrouping(deps: GroupingDeps): BeforeSend {
   const log = deps.logger.child({ component: 'grouping' });
   return (roomId, { heldBack }) => deps.store.transaction(() => {
     // Held back or not, only rows of routes that group: `groupWait: 0` means one message per alert, always.
-    const waiting = deps.outbox.unattempted(roomId).filter((r) => groupable(r) && windowed(r));
+    const candidates = deps.outbox.groupCandidates(roomId);
+    const waiting = candidates.filter((r) => groupable(r) && windowed(r));
     const merged = [
       ...mergeRows(deps, waiting.filter((r) => r.kind === 'alert' && r.relatesToRow === null), log),
       ...byRelated(waiting.filter((r) => r.kind === 'reply')).flatMap((rows) => mergeRows(deps, rows, log)),
     ];
-    const edits = deps.outbox.unattempted(roomId).filter((r) => r.kind === 'edit');
+    // Read again: merging re-pointed edits of merged rows at their group row.
+    const edits = deps.outbox.groupCandidates(roomId).filter((r) => r.kind === 'edit');
     for (const rows of byRelated(edits)) settleEdits(deps, rows);
     if (merged.length > 0) log.info({ roomId, groups: merged.length, rows: merged.reduce((n, g) => n + g, 0), heldBack }, 'alerts grouped');
   });

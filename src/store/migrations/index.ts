@@ -5,7 +5,7 @@ import { migration as m002 } from './002-monitors.js';
 import { migration as m003 } from './003-crypto.js';
 import { migration as m004 } from './004-incidents.js';
 import { migration as m005 } from './005-room.js';
-import { migration as m006 } from './006-outbox-event-id.js';
+import { migration as m006 } from './006-outbox-indexes.js';
 
 /** All migrations this Vigie knows, oldest first; versions are 1, 2, 3… without gaps. */
 export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006];
