@@ -9,6 +9,12 @@ import { MEGOLM, readRoomEncryption, type RoomEncryption } from './room-encrypti
 
 /** How long an encrypted room's settings (rotation, history visibility) are trusted before being read again. */
 export const ENCRYPTION_STATE_TTL_MS = 10 * 60_000;
+/**
+ * How long a room read as plain is believed plain. Even a read before every send leaves a window (the room can turn
+ * encrypted between the read and the send); one second keeps the window about that small while a backlog does not
+ * pay one state read per message (which halved delivery throughput).
+ */
+export const PLAIN_STATE_TTL_MS = 1_000;
 
 /** The room side of Vigie's Matrix client: RoomSender fits. */
 export interface RoomClient {
@@ -37,6 +43,8 @@ export class EncryptingSender implements EventSender {
   readonly #now: () => number;
   /** Rooms known to be encrypted: a room never stops being encrypted, so this only grows. */
   readonly #encrypted = new Map<string, { room: RoomEncryption; readAt: number }>();
+  /** When each room was last read as plain. */
+  readonly #plainAt = new Map<string, number>();
   #e2ee: Promise<E2ee> | undefined;
 
   constructor(options: EncryptingSenderOptions) {
@@ -81,15 +89,19 @@ export class EncryptingSender implements EventSender {
     await e2ee?.close();
   }
 
-  /** The room's encryption; plain rooms are read again at every send, since any room may turn encrypted. */
+  /** The room's encryption; a plain room is read again after a second, since any room may turn encrypted. */
   async #encryption(client: MatrixClient, roomId: string): Promise<RoomEncryption | null> {
     const known = this.#encrypted.get(roomId);
     if (known && this.#now() - known.readAt < ENCRYPTION_STATE_TTL_MS) return known.room;
+    const plainAt = this.#plainAt.get(roomId);
+    if (!known && plainAt !== undefined && this.#now() - plainAt < PLAIN_STATE_TTL_MS) return null;
     const room = await readRoomEncryption(client, roomId);
     if (room === null) {
       // State that vanished cannot make an encrypted room plain: keep encrypting with what we knew.
+      if (!known) this.#plainAt.set(roomId, this.#now());
       return known?.room ?? null;
     }
+    this.#plainAt.delete(roomId);
     if (!known) this.#log.info({ roomId, algorithm: room.algorithm }, 'room is encrypted: its alerts are encrypted from now on');
     this.#encrypted.set(roomId, { room, readAt: this.#now() });
     return room;

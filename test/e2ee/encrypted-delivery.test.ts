@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PLAIN_STATE_TTL_MS } from '../../src/crypto/encrypting-sender.js';
 import { captureLogger } from '../support/delivery.js';
 import { startTestVigie, type TestVigie } from '../support/e2ee-vigie.js';
 import { startHomeserver, type TestHomeserver } from '../support/homeserver.js';
@@ -24,7 +25,7 @@ async function client(userId: string, deviceId: string): Promise<JsSdkClient> {
   return c;
 }
 
-function vigie(options: { passphrase?: string | false; plaintextAllowed?: string[] } = {}): TestVigie {
+function vigie(options: { passphrase?: string | false; plaintextAllowed?: string[]; now?: () => number } = {}): TestVigie {
   const v = startTestVigie({ homeserver: hs.url, accessToken: botToken, path, logger: captureLogger('warn').logger, ...options });
   vigies.push(v);
   return v;
@@ -123,12 +124,14 @@ describe('alerts in an encrypted room', () => {
 });
 
 describe('a room that is or becomes encrypted', () => {
-  it('gets plaintext while plain, then encrypted alerts from the moment it turns encrypted', async () => {
+  it('gets plaintext while plain, then encrypted alerts once it turns encrypted (the state is read again after a second)', async () => {
     roomId = hs.createRoom({ creator: alice, join: [bot] });
-    const v = vigie();
+    let clock = Date.now();
+    const v = vigie({ now: () => clock });
     const phone = await client(alice, 'ALICEPHONE');
     await v.deliver(roomId, 'plain');
     hs.setEncrypted(roomId);
+    clock += PLAIN_STATE_TTL_MS;
     const rows = await v.deliver(roomId, 'secret');
     expect(hs.messages(roomId).map((ev) => ev.type)).toEqual(['m.room.message', 'm.room.encrypted']);
     expect(await bodiesSeenBy(phone, rows)).toEqual(['secret']);

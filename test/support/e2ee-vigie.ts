@@ -19,6 +19,8 @@ export interface TestVigieOptions {
   /** Encryption configured (default true): the store passphrase. */
   passphrase?: string | false;
   plaintextAllowed?: string[];
+  /** The sender's clock (how long a room read as plain is believed plain); default Date.now. */
+  now?: () => number;
 }
 
 /** A running delivery path. */
@@ -40,7 +42,7 @@ export function startTestVigie(options: TestVigieOptions): TestVigie {
   const rooms = new RoomSender({ homeserver: options.homeserver, accessToken: options.accessToken, timeoutMs: 10_000 });
   const passphrase = options.passphrase ?? 'correct horse battery staple';
   const sender = new EncryptingSender({
-    rooms, logger: options.logger, plaintextAllowed: options.plaintextAllowed,
+    rooms, logger: options.logger, plaintextAllowed: options.plaintextAllowed, now: options.now,
     openE2ee: passphrase === false ? undefined : (client) => E2ee.forToken(client, { db, passphrase, logger: options.logger }),
   });
   const deliverer = new Deliverer({ outbox, sender, logger: options.logger, maxBackoffMs: 200, parkedRetryMs: 60_000 });
