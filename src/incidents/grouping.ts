@@ -29,7 +29,13 @@ export interface GroupingDeps {
  */
 export function createGrouping(deps: GroupingDeps): BeforeSend {
   const log = deps.logger.child({ component: 'grouping' });
-  return (roomId, { heldBack }) => deps.store.transaction(() => {
+  return (roomId, { heldBack }) => {
+    // The common case, a queue with nothing to fold, costs one indexed read and no transaction.
+    if (deps.outbox.groupCandidates(roomId).length < 2) return;
+    deps.store.transaction(() => foldNow(roomId, heldBack));
+  };
+
+  function foldNow(roomId: string, heldBack: boolean): void {
     // Held back or not, only rows of routes that group: `groupWait: 0` means one message per alert, always.
     const candidates = deps.outbox.groupCandidates(roomId);
     const waiting = candidates.filter((r) => groupable(r) && windowed(r));
@@ -41,7 +47,7 @@ export function createGrouping(deps: GroupingDeps): BeforeSend {
     const edits = deps.outbox.groupCandidates(roomId).filter((r) => r.kind === 'edit');
     for (const rows of byRelated(edits)) settleEdits(deps, rows);
     if (merged.length > 0) log.info({ roomId, groups: merged.length, rows: merged.reduce((n, g) => n + g, 0), heldBack }, 'alerts grouped');
-  });
+  }
 }
 
 /** A row grouping may fold: it has its event, and is not a test (send-test waits for that very row). */
