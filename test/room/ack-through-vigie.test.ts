@@ -17,8 +17,8 @@ afterEach(async () => {
   await hs.close();
 });
 
-const down = (msg: string): AlertEvent => ({
-  source: 'uptime-kuma:kuma', status: 'down', name: 'api', hostnameOrURL: 'https://api.example.org', msg, time: new Date(),
+const down = (msg: string, name = 'api'): AlertEvent => ({
+  source: 'uptime-kuma:kuma', status: 'down', name, hostnameOrURL: 'https://api.example.org', msg, time: new Date(),
   tags: [], heartbeatJSON: { status: 0, msg }, monitorJSON: null,
 });
 
@@ -54,5 +54,15 @@ server: { listen: "127.0.0.1:0" }
     app.dispatch(down('still down'));
     await app.deliverer!.whenIdle();
     expect(hs.messages(room)).toHaveLength(2);
+
+    // The same by command, for another outage: the answer replies to the command, the note goes in that thread.
+    app.dispatch(down('db down', 'db'));
+    await waitFor(() => hs.messages(room).length === 3, 'the second outage\'s message');
+    const dbRoot = hs.messages(room)[2]!;
+    await aliceClient.sendEvent(room, 'm.room.message', 'cmd-1', { msgtype: 'm.text', body: '!vigie ack db' });
+    await waitFor(() => hs.messages(room).length === 6, 'the note and the answer');
+    const [, dbNote, answer] = hs.messages(room).slice(3);
+    expect(dbNote!.content).toMatchObject({ body: '👍 Acknowledged by @alice:localhost: no more reminders for db', 'm.relates_to': { rel_type: 'm.thread', event_id: dbRoot.event_id } });
+    expect(answer!.content.msgtype).toBe('m.notice');
   });
 });
