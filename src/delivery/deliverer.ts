@@ -226,15 +226,18 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   }
 
   private onSent(row: OutboxRow, eventId: string, state: RoomState): void {
+    const sentAt = Date.now();
     this.outbox.markSent(row.id, eventId);
     state.failures = 0;
     state.heldBack = false;
-    const latencyMs = Date.now() - row.createdAt;
+    const latencyMs = sentAt - row.createdAt;
     this.log.info({ roomId: row.roomId, rowId: row.id, eventId, latencyMs, attempts: row.attempts + 1 }, 'alert delivered');
     this.resumeAccount(row.roomId);
     const park = this.parking.liftRoom(row.roomId);
     if (park) this.announceResumed(row.roomId, 'room', park.since);
-    this.emit('sent', { row: this.outbox.get(row.id) ?? row, eventId, latencyMs });
+    // The row as markSent left it, without reading it back on the hot path.
+    const sent: OutboxRow = { ...row, state: 'sent', eventId, sentAt, attempts: row.attempts + 1, lastError: null };
+    this.emit('sent', { row: sent, eventId, latencyMs });
     this.checkIdle();
   }
 

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AlertEvent } from '../alert/event.js';
 import type { Database } from '../store/db.js';
+import type { Statement } from 'better-sqlite3';
 
 /** Finished (sent or rejected) rows are kept this long by default, so duplicate ingests are still recognised. */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -105,12 +106,17 @@ export class Outbox {
   private readonly stmts;
   private readonly enqueueAll: (messages: readonly OutboxMessage[]) => QueuedRow[];
 
+  private readonly toRelaxed: Statement;
+  private readonly toDurable: Statement;
   /** The connection's own synchronous level (FULL in production), restored after relaxed writes. */
   private readonly synchronous: number;
 
   constructor(private readonly db: Database, options: OutboxOptions = {}) {
     this.now = options.now ?? Date.now;
     this.synchronous = db.pragma('synchronous', { simple: true }) as number;
+    // Prepared once: db.pragma() prepares a statement at every call, a cost paid twice per delivered message.
+    this.toRelaxed = db.prepare('PRAGMA synchronous = NORMAL');
+    this.toDurable = db.prepare(`PRAGMA synchronous = ${this.synchronous}`);
     this.stmts = prepare(db);
     this.enqueueAll = db.transaction((messages: readonly OutboxMessage[]) => messages.map((m) => this.insertOne(m)));
   }
@@ -229,11 +235,11 @@ export class Outbox {
    */
   private relaxed(write: () => void): void {
     if (this.synchronous <= 1) return write();
-    this.db.pragma('synchronous = NORMAL');
+    this.toRelaxed.run();
     try {
       write();
     } finally {
-      this.db.pragma(`synchronous = ${this.synchronous}`);
+      this.toDurable.run();
     }
   }
 
