@@ -93,7 +93,7 @@ export async function runBeat(ctx: BeatContext, m: LiveMonitor, signal: AbortSig
   } else {
     ctx.store.record(beat, saved);
   }
-  if (beat.important) ctx.log.info({ monitor: config.name, status: STATUS_NAMES[beat.status], msg: beat.msg, alert: notify }, 'monitor changed status');
+  if (beat.important) ctx.log.info({ monitor: config.name, status: STATUS_NAMES[beat.status], detail: beat.msg, alert: notify }, 'monitor changed status');
   // An unchanged state keeps its object: one less allocation per beat to outlive the young generation.
   if (!same) m.state = state;
   m.changedAt = changedAt;
