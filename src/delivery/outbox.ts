@@ -95,6 +95,10 @@ interface RawRow {
 /** Rows grouping may fold: the very text of the partial index of migration 006, so SQLite uses that index. */
 export const GROUP_CANDIDATE = "state = 'pending' AND attempts = 0 AND (kind = 'edit' OR (not_before > created_at AND event_json IS NOT NULL))";
 
+/** Every column of a row but event_json. */
+const HEAD_COLUMNS = 'id, room_id, event_type, content, txn_id, dedupe_key, state, attempts, next_attempt_at, last_error, '
+  + 'event_id, created_at, sent_at, kind, template, not_before, relates_to_row, incident_id, seq';
+
 /** A new txnId: random, so a reset database can never reuse one the homeserver has already seen for this token. */
 export function newTxnId(): string {
   return `vigie.${randomUUID()}`;
@@ -126,7 +130,7 @@ export class Outbox {
     return this.enqueueAll(messages);
   }
 
-  /** The oldest pending row of a room: the only one the deliverer may send. */
+  /** The oldest pending row of a room: the only one the deliverer may send (its `event` is not read: null). */
   head(roomId: string): QueuedRow | undefined {
     return toRow(this.stmts.head.get(roomId));
   }
@@ -289,7 +293,9 @@ function prepare(db: Database) {
         @kind, @event_json, @template, @not_before, @relates_to_row, @incident_id) RETURNING *`),
     byDedupeKey: db.prepare('SELECT * FROM outbox WHERE dedupe_key = ?'),
     byEventId: db.prepare('SELECT * FROM outbox WHERE event_id = ?'),
-    head: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' ORDER BY coalesce(seq, id), id LIMIT 1`),
+    // Everything but the event (kept for grouping): parsing it at every send would be wasted.
+    head: db.prepare(`SELECT ${HEAD_COLUMNS}, NULL AS event_json FROM outbox WHERE room_id = ? AND state = 'pending'
+      ORDER BY coalesce(seq, id), id LIMIT 1`),
     groupCandidates: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND ${GROUP_CANDIDATE}
       ORDER BY coalesce(seq, id), id`),
     unattempted: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' AND attempts = 0
