@@ -30,13 +30,14 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
     return false;
   }
   const client = new MatrixClient({ baseUrl, accessToken: token, timeoutMs: config.matrix.requestTimeout });
-  const userId = await checkToken(client, report);
-  if (!userId) return false;
+  const me = await checkToken(client, report);
+  if (!me) return false;
+  const { userId } = me;
 
   const [joined, invited] = await Promise.all([client.joinedRooms(), client.invitedRooms().catch(() => [])]);
   const { enabled, storePassphrase, plaintextRooms } = config.matrix.encryption;
   const bot = {
-    client, userId, joined: new Set(joined), invited: new Set(invited), fix: options.fix,
+    client, userId, deviceId: me.deviceId, joined: new Set(joined), invited: new Set(invited), fix: options.fix,
     canEncrypt: enabled && storePassphrase !== undefined,
     plaintextRooms: new Set(plaintextRooms.map((name) => config.rooms[name] ?? name)),
   };
@@ -72,11 +73,11 @@ async function checkHomeserver(input: string, report: (f: Finding) => void): Pro
   }
 }
 
-async function checkToken(client: MatrixClient, report: (f: Finding) => void): Promise<string | undefined> {
+async function checkToken(client: MatrixClient, report: (f: Finding) => void): Promise<{ userId: string; deviceId?: string } | undefined> {
   try {
     const me = await client.whoami();
     report({ verdict: 'ok', text: `the access token is valid: ${me.userId}${me.deviceId ? ` (device ${me.deviceId})` : ''}` });
-    return me.userId;
+    return me;
   } catch (error) {
     if (error instanceof MatrixError && (error.errcode === 'M_UNKNOWN_TOKEN' || error.errcode === 'M_MISSING_TOKEN')) {
       report({ verdict: 'fail', text: `the homeserver refused the access token (${error.errcode}): it was revoked, or belongs to another server`, fix: 'run `vigie login` to get a new one' });

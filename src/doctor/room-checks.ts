@@ -2,6 +2,7 @@
 import type { MatrixClient } from '../matrix/client.js';
 import { MatrixError } from '../matrix/errors.js';
 import { sendPermission, type PowerLevels } from '../matrix/power-levels.js';
+import { checkEncryptedRoom } from './encryption-checks.js';
 import type { Finding } from './report.js';
 
 /** What doctor knows of the bot when it checks rooms. */
@@ -12,6 +13,8 @@ export interface BotContext {
   invited: ReadonlySet<string>;
   /** Accept invites (`--fix`). */
   fix: boolean;
+  /** The bot's device (whoami), whose keys encrypted rooms need. */
+  deviceId: string | undefined;
   /** Whether Vigie can encrypt (matrix.encryption enabled, with a store passphrase). */
   canEncrypt: boolean;
   /** Room ids and short names allowed plaintext when Vigie cannot encrypt. */
@@ -66,7 +69,9 @@ async function checkPowerAndEncryption(label: string, roomId: string, bot: BotCo
       : { verdict: 'fail', text: `${label}: the bot may not send messages (its level ${perm.userLevel} < ${perm.requiredLevel} needed)`, fix: `raise ${bot.userId} to ${perm.requiredLevel} or lower "Send messages" (Element: Room settings > Roles & Permissions)` });
     const encryption = await bot.client.getStateEvent<{ algorithm?: string }>(roomId, 'm.room.encryption');
     if (encryption) {
-      findings.push(encryptionFinding(label, roomId, encryption.algorithm, bot));
+      const finding = encryptionFinding(label, roomId, encryption.algorithm, bot);
+      findings.push(finding);
+      if (finding.verdict === 'ok') findings.push(...(await checkEncryptedRoom(bot.client, label, roomId, bot)));
     } else {
       findings.push({ verdict: 'ok', text: `${label}: not encrypted` });
     }

@@ -89,6 +89,8 @@ describe('vigie doctor', () => {
     const yaml = `${config(hs.url, { ops: '#ops:localhost' })}`.replace('  accessTokenFile: ./token\n', '  accessTokenFile: ./token\n  encryption: { storePassphraseFile: ./e2ee-key }\n');
     const run = await runCli(['doctor', '--config', writeConfig(yaml, { token, 'e2ee-key': 'a-long-passphrase' })]);
     expect(run.all).toMatch(/✓ room "ops" .* end-to-end encrypted; Vigie encrypts its alerts here/);
+    expect(run.all).toContain('i room "ops" (#ops:localhost): the bot\'s device VIGIEDEV has not published encryption keys yet');
+    expect(run.all).toContain('! room "ops" (#ops:localhost): no member has a device with encryption keys');
     expect(run.all).not.toContain('a-long-passphrase');
     expect(run.code, run.all).toBe(0);
   });

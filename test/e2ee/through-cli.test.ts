@@ -43,6 +43,11 @@ describe('vigie send-test into an encrypted room', () => {
     const content = await alice.decrypted(event!.event_id);
     expect(content.body).toContain('🖥️ Service : Monitor Name not available');
     expect(run.all).not.toContain('correct-horse-battery-staple');
+
+    const doctor = await runCli(['doctor', '--config', path]);
+    expect(doctor.all).toContain('the bot\'s device VIGIEDEV has published its encryption keys');
+    expect(doctor.all).toContain('the next alert would be encrypted for 1 device(s) of 1 member(s)');
+    expect(doctor.code, doctor.all).toBe(0);
   });
 
   it('keeps the alert queued, never in clear, when encryption is not configured', async () => {

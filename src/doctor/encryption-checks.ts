@@ -1,0 +1,28 @@
+// Doctor's encryption facts for an encrypted room: the bot's device keys are published, and who would read the alert.
+import type { MatrixClient } from '../matrix/client.js';
+import type { Finding } from './report.js';
+
+/** The bot's own device, as `whoami` named it. */
+export interface BotDevice {
+  userId: string;
+  deviceId: string | undefined;
+}
+
+/** One `/keys/query` for the bot and the room's members: the bot's keys, and the devices the next alert would reach. */
+export async function checkEncryptedRoom(client: MatrixClient, label: string, roomId: string, bot: BotDevice): Promise<Finding[]> {
+  const members = await client.joinedMembers(roomId);
+  const users = [...new Set([...members, bot.userId])];
+  const answer = await client.keysQuery({ device_keys: Object.fromEntries(users.map((u) => [u, []])) });
+  const devices = (answer.device_keys ?? {}) as Record<string, Record<string, unknown>>;
+  const findings: Finding[] = [];
+  const own = bot.deviceId === undefined ? undefined : devices[bot.userId]?.[bot.deviceId];
+  findings.push(own
+    ? { verdict: 'ok', text: `${label}: the bot's device ${bot.deviceId} has published its encryption keys` }
+    : { verdict: 'info', text: `${label}: the bot's device ${bot.deviceId ?? '(none)'} has not published encryption keys yet; Vigie does it before its first encrypted alert` });
+  const others = members.filter((m) => m !== bot.userId);
+  const count = others.reduce((n, m) => n + Object.keys(devices[m] ?? {}).length, 0);
+  findings.push(count > 0
+    ? { verdict: 'ok', text: `${label}: the next alert would be encrypted for ${count} device(s) of ${others.length} member(s)` }
+    : { verdict: 'warn', text: `${label}: no member has a device with encryption keys; nobody could read an encrypted alert`, fix: 'log in to the room with Element (or another client with encryption) once' });
+  return findings;
+}
