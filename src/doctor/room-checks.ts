@@ -2,6 +2,7 @@
 import type { MatrixClient } from '../matrix/client.js';
 import { MatrixError } from '../matrix/errors.js';
 import { sendPermission, type PowerLevels } from '../matrix/power-levels.js';
+import { MEGOLM } from '../crypto/room-encryption.js';
 import { checkEncryptedRoom } from './encryption-checks.js';
 import type { Finding } from './report.js';
 
@@ -80,8 +81,6 @@ async function checkPowerAndEncryption(label: string, roomId: string, bot: BotCo
   }
   return findings;
 }
-
-const MEGOLM = 'm.megolm.v1.aes-sha2';
 
 function encryptionFinding(label: string, roomId: string, algorithm: string | undefined, bot: BotContext): Finding {
   if (algorithm !== MEGOLM) {

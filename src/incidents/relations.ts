@@ -1,7 +1,6 @@
 // Matrix relation contents for incidents: a reply in the root's thread (m.thread) and an edit of the root (m.replace).
-import MarkdownIt from 'markdown-it';
+import { escapeHtml } from '../alert/render/markdown.js';
 
-const escapeHtml = new MarkdownIt().utils.escapeHtml;
 
 /** An m.room.message content as Vigie renders it. */
 export type MessageContent = Record<string, unknown>;

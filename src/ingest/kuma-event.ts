@@ -2,6 +2,7 @@
 import { HEARTBEAT, heartbeatCode, type AlertEvent, type EventStatus, type KumaJSON } from '../alert/event.js';
 import { kumaHostnameOrURL } from '../alert/render/context.js';
 import { findKumaLine, parseCertificateLine, statusFromText } from './kuma-line.js';
+import { kumaTime as formatKumaTime } from '../monitor/kuma-json.js';
 
 /**
  * The template for a text Kuma rendered that Vigie cannot read: a built-in printing `{{ msg }}` as it is.
@@ -72,7 +73,7 @@ export function kumaEventFromText(text: string, options: KumaEventOptions, candi
   for (const candidate of candidates) {
     const line = findKumaLine(candidate);
     if (!line) continue;
-    const heartbeatJSON = { status: heartbeatCode(line.status), msg: line.message, time: kumaTimeString(options.now) };
+    const heartbeatJSON = { status: heartbeatCode(line.status), msg: line.message, time: formatKumaTime(options.now.getTime()) };
     const event: AlertEvent = {
       ...testEvent(line.line, options), status: line.status, name: line.name, heartbeatJSON,
     };
@@ -83,11 +84,6 @@ export function kumaEventFromText(text: string, options: KumaEventOptions, candi
   const certificate = withCertificate(plain);
   const event = certificate !== plain ? certificate : { ...plain, status: statusFromText(text) };
   return { event, recognised: false };
-}
-
-/** A time as Kuma writes it: UTC, no zone, milliseconds ("2026-11-26 12:09:41.399"). */
-export function kumaTimeString(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
 }
 
 /** Kuma writes times as UTC without a zone ("2026-11-26 12:09:41.399"); an ISO time with a zone is taken as is. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { kumaHostnameOrURL } from '../alert/render/context.js';
-import { heartbeatJSON, kumaType, monitorJSON, type MonitorFields } from './kuma-json.js';
+import { heartbeatJSON, kumaTime, kumaType, monitorJSON, type MonitorFields } from './kuma-json.js';
 import { DOWN, UP } from './state.js';
 
 const fixture = (name: string) => (JSON.parse(readFileSync(new URL(`../../test/fixtures/uptime-kuma/${name}`, import.meta.url), 'utf8')) as {
@@ -72,5 +72,11 @@ describe('heartbeatJSON', () => {
       status: 1, ping: 4, time: '2026-11-26 12:09:41.399', timezone: 'Europe/Paris', timezoneOffset: '+01:00', localDateTime: '2026-11-26 13:09:41',
     });
     expect(heartbeatJSON(beat, 'America/St_Johns')).toMatchObject({ timezoneOffset: '-03:30', localDateTime: '2026-11-26 08:39:41' });
+  });
+});
+
+describe('kumaTime', () => {
+  it('writes a time as Kuma does: UTC, no zone, milliseconds', () => {
+    expect(kumaTime(new Date('2026-01-02T03:04:05.006Z').getTime())).toBe('2026-01-02 03:04:05.006');
   });
 });

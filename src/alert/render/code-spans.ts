@@ -1,7 +1,7 @@
 // Monitor values inside a template's `code` spans and fences: backslash escapes would show there, so such values
 // go through markdown-it as inert placeholders and are put back, HTML-escaped, into the finished HTML.
-import MarkdownIt from 'markdown-it';
 import type { FilterImplOptions } from 'liquidjs';
+import { escapeHtml } from './markdown.js';
 import { printed } from './printed.js';
 
 /** The filter marking an output that sits in code; added by markCodeOutputs, never written by users. */
@@ -16,7 +16,6 @@ const EMPTY_OUTPUT = /^\{\{-?\s*-?\}\}$/;
 /** Placeholders: private-use characters and digits, which no Markdown rule touches. */
 const PLACEHOLDER = /\uE000(\d+)\uE001/g;
 
-const escapeHtml = new MarkdownIt().utils.escapeHtml;
 
 function withCodeFilter(output: string): string {
   return EMPTY_OUTPUT.test(output) ? output : output.replace(/(-?\}\})$/, ` | ${CODE_FILTER} $1`);

@@ -32,6 +32,9 @@ const LINE_START_NUMBER = /(^|\n)([ \t]*)(\d+)([.)])/g;
 
 const markdownIt = new MarkdownIt({ html: false, linkify: false, breaks: true, typographer: false });
 
+/** Escapes text for HTML (`&`, `<`, `>`, `"`), as markdown-it does in what it renders. */
+export const escapeHtml: (text: string) => string = markdownIt.utils.escapeHtml;
+
 /** True when a template's literal text (outside Liquid markup) uses Markdown, so its messages get HTML. */
 export function usesMarkdown(source: string): boolean {
   const literal = source.replace(LIQUID_COMMENT, '').replace(LIQUID_MARKUP, 'x');
