@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { silentLogger } from '../logging.js';
 import { MatrixError } from './errors.js';
 import { SyncLoop, type RoomEvent, type SyncApi } from './sync-loop.js';
@@ -40,9 +40,9 @@ function answer(next: string, join: Record<string, unknown[]> = {}, invite: Reco
   };
 }
 
+/** Waits for the loop to reach `condition` (by time, not by turns: the backoff waits on real timers). */
 async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setImmediate(r));
-  expect(condition()).toBe(true);
+  await vi.waitFor(() => expect(condition()).toBe(true), { timeout: 5_000, interval: 1 });
 }
 
 describe('SyncLoop', () => {
