@@ -2,13 +2,15 @@
 import { discoverHomeserver, DiscoveryError } from '../matrix/discovery.js';
 import { MatrixClient } from '../matrix/client.js';
 import { MatrixError, MatrixNetworkError } from '../matrix/errors.js';
+import type { Logger } from '../logging.js';
+import { crossSignDevice, prepareCrossSigning, type CrossSigningOptions } from './cross-signing.js';
 import { CliError } from './errors.js';
 import { ask, readFirstLine, type CliIO } from './io.js';
 import { writeSecretFile } from './secret-file.js';
 import { readFileSync } from 'node:fs';
 
 /** Options of `vigie login`; whatever is missing is asked for when a person is at the terminal. */
-export interface LoginOptions {
+export interface LoginOptions extends CrossSigningOptions {
   homeserver?: string;
   user?: string;
   /** A file holding the password (first line). */
@@ -21,23 +23,33 @@ export interface LoginOptions {
   tokenFile?: string;
   /** Print the token on standard output instead of writing it. */
   print?: boolean;
+  /** Give the bot a cross-signing identity and sign the new device with it (keys kept in the recovery file). */
+  crossSigning?: boolean;
 }
 
 /** Runs the login; returns the exit code. */
-export async function loginCommand(options: LoginOptions, io: CliIO): Promise<number> {
+export async function loginCommand(options: LoginOptions, io: CliIO, logger: Logger): Promise<number> {
   if (!options.tokenFile && !options.print) {
     throw new CliError('say where the token goes: --token-file ./secrets/matrix-token (written with mode 0600), or --print to show it');
   }
   const input = options.homeserver ?? io.env.VIGIE_HOMESERVER ?? (await prompt(io, 'Homeserver (URL or domain): '));
   const user = options.user ?? io.env.VIGIE_USER ?? (await prompt(io, 'Bot user name (e.g. bot-kuma): '));
   const password = await readPassword(options, io);
+  // Checked before logging in: a refusal must not leave a new device behind.
+  const plan = options.crossSigning ? await prepareCrossSigning(options, options.tokenFile, io) : undefined;
 
-  const found = await discover(input);
-  io.err(`Homeserver: ${found.baseUrl} (${describeHow(found.how, input)})`);
-
-  const client = new MatrixClient({ baseUrl: found.baseUrl });
-  const session = await login(client, user, password, options.deviceName ?? 'Vigie');
+  let session;
+  try {
+    const found = await discover(input);
+    io.err(`Homeserver: ${found.baseUrl} (${describeHow(found.how, input)})`);
+    const client = new MatrixClient({ baseUrl: found.baseUrl });
+    session = { ...await login(client, user, password, options.deviceName ?? 'Vigie'), baseUrl: found.baseUrl };
+  } catch (error) {
+    plan?.lock.release();
+    throw error;
+  }
   io.err(`Logged in as ${session.userId}, device ${session.deviceId}.`);
+  if (plan) await crossSignDevice(plan, session, { user, password }, options.resetCrossSigning === true, io, logger);
 
   if (options.print) {
     io.out(session.accessToken);
@@ -48,7 +60,7 @@ export async function loginCommand(options: LoginOptions, io: CliIO): Promise<nu
   io.err('');
   io.err('In vigie.yaml:');
   io.err('  matrix:');
-  io.err(`    homeserver: ${found.baseUrl}`);
+  io.err(`    homeserver: ${session.baseUrl}`);
   io.err(`    accessTokenFile: ${options.tokenFile ?? './secrets/matrix-token'}`);
   io.err('Then run `vigie doctor` to check the rooms.');
   return 0;

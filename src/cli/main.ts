@@ -35,7 +35,13 @@ export function buildProgram(io: CliIO, exit: (code: number) => void): Command {
     .option('--device-name <name>', 'name of the bot\'s session', 'Vigie')
     .option('--token-file <path>', 'write the access token to this file (mode 0600)')
     .option('--print', 'print the access token instead of writing it')
-    .action(async (opts: Parameters<typeof loginCommand>[0]) => done(await loginCommand(opts, io)));
+    .option('--cross-signing', 'set up cross-signing for the bot and sign the new device (needs matrix.encryption in the config)')
+    .option('-c, --config <path>', `with --cross-signing: ${CONFIG_HELP}`)
+    .option('--recovery-file <path>', 'with --cross-signing: where the private keys are kept (default: cross-signing-keys.json beside the token file)')
+    .option('--reset-cross-signing', 'with --cross-signing: replace the account\'s cross-signing keys when the recovery file does not hold them')
+    .action(async (opts: Parameters<typeof loginCommand>[0]) => {
+      done(await loginCommand(opts, io, createLogger({ level: 'warn', stderr: true })));
+    });
   program.command('doctor').description('check the homeserver, the token and every room, and say how to fix what is wrong')
     .option('-c, --config <path>', CONFIG_HELP)
     .option('--fix', 'accept pending invites to configured rooms')

@@ -16,6 +16,8 @@ import { resolveTemplates } from './templates.js';
 export interface LoadOptions {
   /** Variables for `${VAR}`; default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** Leave `matrix.accessTokenFile` unread: `vigie login` loads the configuration before it writes that file. */
+  skipAccessToken?: boolean;
 }
 
 /** A loaded configuration and where it came from. */
@@ -76,7 +78,7 @@ export async function parseConfig(text: string, path: string, options: LoadOptio
     error: blame,
     warn: (fieldPath, message) => warnings.push(formatProblem(path, locate(fieldPath).line, formatPath(fieldPath), redact(message))),
   };
-  const withSecrets = await resolveSecrets(parsed.data, ctx);
+  const withSecrets = await resolveSecrets(parsed.data, ctx, { accessToken: !options.skipAccessToken });
   const templates = await resolveTemplates(parsed.data.templates, ctx);
   const store = { ...withSecrets.store, path: resolveStorePath(withSecrets.store.path, dir) };
   return { config: { ...withSecrets, templates, store }, path: absolute, dir, warnings };

@@ -23,10 +23,10 @@ export async function readSecretFile(name: string, path: PropertyKey[], ctx: Fil
   return value;
 }
 
-/** Fills `matrix.accessToken` and each Kuma source's `token` from their `…File` fields. */
-export async function resolveSecrets<T extends Pick<ParsedConfig, 'matrix' | 'sources'>>(config: T, ctx: FileContext): Promise<T> {
+/** Fills `matrix.accessToken` (unless `accessToken` is false) and each Kuma source's `token` from their `…File` fields. */
+export async function resolveSecrets<T extends Pick<ParsedConfig, 'matrix' | 'sources'>>(config: T, ctx: FileContext, read = { accessToken: true }): Promise<T> {
   const matrix = { ...config.matrix };
-  if (matrix.accessTokenFile !== undefined) {
+  if (matrix.accessTokenFile !== undefined && read.accessToken) {
     matrix.accessToken = await readSecretFile(matrix.accessTokenFile, ['matrix', 'accessTokenFile'], ctx);
   }
   const { storePassphraseFile } = matrix.encryption;

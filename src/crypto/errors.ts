@@ -15,3 +15,8 @@ export class EncryptionUnavailableError extends MatrixError {
     if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
+
+/** Cross-signing could not be set up as asked; the message says what to do. */
+export class CrossSigningError extends Error {
+  override readonly name = 'CrossSigningError';
+}

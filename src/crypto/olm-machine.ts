@@ -4,6 +4,7 @@ import { DeviceId, initAsync, OlmMachine, RoomId, UserId } from '@matrix-org/mat
 import type { Logger } from '../logging.js';
 import type { Database } from '../store/db.js';
 import { openCryptoStore, type CryptoStore } from './crypto-store.js';
+import { setUpCrossSigning, type CrossSigningOutcome, type CrossSigningRequest } from './cross-signing.js';
 import { EncryptionUnavailableError } from './errors.js';
 import { sendOutgoingRequests, sendRequest, type CryptoApi } from './outgoing.js';
 import { encryptionSettings, type KeySharing, type RoomEncryption } from './room-encryption.js';
@@ -108,6 +109,14 @@ export class E2ee {
       for (const share of shares) await sendRequest(this.#machine, this.#api, share, signal);
       const encrypted = await this.#machine.encryptRoomEvent(new RoomId(roomId), type, JSON.stringify(content));
       return JSON.parse(encrypted) as Record<string, unknown>;
+    });
+  }
+
+  /** Gives the device a cross-signing identity (see setUpCrossSigning), after uploading its own keys. */
+  setUpCrossSigning(request: CrossSigningRequest): Promise<CrossSigningOutcome> {
+    return this.#serial.run(async () => {
+      await this.#catchUp(undefined);
+      return setUpCrossSigning(this.#machine, this.#api, request);
     });
   }
 

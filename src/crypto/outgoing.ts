@@ -6,7 +6,7 @@ import type { MatrixClient } from '../matrix/client.js';
 
 /** The calls the crypto driver makes; MatrixClient has them all. */
 export type CryptoApi = Pick<MatrixClient,
-  'keysUpload' | 'keysQuery' | 'keysClaim' | 'sendToDevice' | 'signaturesUpload' | 'sync' | 'joinedMembers' | 'getStateEvent' | 'sendEvent' | 'whoami'>;
+  'keysUpload' | 'keysQuery' | 'keysClaim' | 'sendToDevice' | 'signaturesUpload' | 'uploadSigningKeys' | 'sync' | 'joinedMembers' | 'getStateEvent' | 'sendEvent' | 'whoami'>;
 
 /** A request as the machine hands it out: an id, a type, a JSON body. */
 interface Outgoing {

@@ -40,7 +40,7 @@ export function errorFromAnswer(answer: HttpAnswer, ctx: AnswerContext, parsed =
   }
   const hint = hintFor(errcode ?? 'M_UNKNOWN', answer.status, retryAfterMs);
   const message = `${ctx.what}: ${detail}${hint ? ` — ${hint}` : ''}`;
-  return new MatrixError(errcode ?? 'M_UNKNOWN', answer.status, redact(message, ctx.secrets), retryAfterMs);
+  return new MatrixError(errcode ?? 'M_UNKNOWN', answer.status, redact(message, ctx.secrets), retryAfterMs, parsed);
 }
 
 /** What a person can do about the errors a bot commonly meets. */

@@ -98,3 +98,33 @@ describe('MatrixClient on the wire', () => {
     expect(() => new MatrixClient({ baseUrl: 'ftp://matrix.example.org' })).toThrow('only http and https');
   });
 });
+
+describe('MatrixClient.uploadSigningKeys', () => {
+  const keys = { master_key: { user_id: '@bot:example.org', usage: ['master'], keys: { 'ed25519:M': 'M' } } };
+  const login = { user: '@bot:example.org', password: 'pw-not-in-errors' };
+
+  it('answers the password challenge with the session the server gave, and never puts the password in an error', async () => {
+    const { agent, seen } = server((s) => {
+      const auth = (JSON.parse(s.body) as { auth?: { session?: string; password?: string } }).auth;
+      if (!auth) return { status: 401, body: { flows: [{ stages: ['m.login.password'] }], params: {}, session: 'S1' } };
+      return auth.password === login.password && auth.session === 'S1'
+        ? { status: 200, body: {} }
+        : { status: 401, body: { errcode: 'M_FORBIDDEN', error: 'Invalid password', session: 'S1' } };
+    });
+    const client = new MatrixClient({ baseUrl: BASE, accessToken: 'syt_token', dispatcher: agent });
+    await client.uploadSigningKeys(keys, login);
+    expect(seen.map((s) => JSON.parse(s.body) as object)).toEqual([keys, {
+      ...keys, auth: { type: 'm.login.password', identifier: { type: 'm.id.user', user: login.user }, password: login.password, session: 'S1' },
+    }]);
+    const wrong = await client.uploadSigningKeys(keys, { ...login, password: 'other-secret' }).catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ errcode: 'M_FORBIDDEN', status: 401 });
+    expect(String(wrong)).not.toContain('other-secret');
+  });
+
+  it('says what to do when the account is managed elsewhere and the server wants another step than the password', async () => {
+    const { agent, seen } = server(() => ({ status: 401, body: { flows: [{ stages: ['org.matrix.cross_signing_reset'] }], params: {}, session: 'S2' } }));
+    const client = new MatrixClient({ baseUrl: BASE, accessToken: 'syt_token', dispatcher: agent });
+    await expect(client.uploadSigningKeys(keys, login)).rejects.toThrow(/asks for org.matrix.cross_signing_reset instead of the password .* approve the cross-signing reset/);
+    expect(seen).toHaveLength(1);
+  });
+});

@@ -108,6 +108,11 @@ export class MatrixClient {
     return result;
   }
 
+  /** Ends the token's session and deletes its device (`POST /logout`). */
+  async logout(): Promise<void> {
+    await this.#call('POST', this.#v3('logout'), { what: 'logging out', body: {} });
+  }
+
   /** Who the access token belongs to. */
   async whoami(): Promise<{ userId: string; deviceId?: string }> {
     const what = 'checking the access token (whoami)';
@@ -207,6 +212,32 @@ export class MatrixClient {
     return this.#call('POST', this.#v3('keys', 'signatures', 'upload'), { what: 'uploading key signatures', body });
   }
 
+  /**
+   * Publishes the account's cross-signing keys (`POST /keys/device_signing/upload`). Servers that follow MSC3967
+   * take first keys without a password; otherwise the password answers their user-interactive auth challenge.
+   */
+  async uploadSigningKeys(body: object, login: { user: string; password: string }): Promise<void> {
+    const what = 'publishing the cross-signing keys';
+    const path = this.#v3('keys', 'device_signing', 'upload');
+    let session: string;
+    try {
+      await this.#call('POST', path, { what, body }, [login.password]);
+      return;
+    } catch (error) {
+      if (!(error instanceof MatrixError) || error.status !== 401) throw error;
+      const challenge = uiaChallenge(error.data);
+      if (challenge === undefined) throw error;
+      if (!challenge.stages.includes('m.login.password')) {
+        throw new MatrixError('M_UNRECOGNIZED', 401, `${what}: ${this.#host} asks for ${challenge.stages.join(' or ') || 'an unknown step'} `
+          + 'instead of the password (an account managed by a single sign-on service): approve the cross-signing reset in the account page '
+          + 'of that service, then run the command again', undefined, error.data);
+      }
+      session = challenge.session;
+    }
+    const auth = { type: 'm.login.password', identifier: { type: 'm.id.user', user: login.user }, password: login.password, session };
+    await this.#call('POST', path, { what, body: { ...body, auth } }, [login.password]);
+  }
+
   /** Sends to-device messages (room keys, Olm messages); the same txnId is delivered once. */
   sendToDevice(eventType: string, txnId: string, body: object): Promise<Record<string, unknown>> {
     return this.#call('PUT', this.#v3('sendToDevice', eventType, txnId), { what: `sending ${eventType} to devices`, body });
@@ -257,4 +288,14 @@ function wellKnownBaseUrl(wellKnown: unknown): string | undefined {
   if (typeof hs !== 'object' || hs === null) return undefined;
   const base = (hs as Record<string, unknown>).base_url;
   return typeof base === 'string' ? base : undefined;
+}
+
+/** The session and the single-stage flows of a user-interactive auth challenge, if `data` is one. */
+function uiaChallenge(data: Record<string, unknown> | undefined): { session: string; stages: string[] } | undefined {
+  if (typeof data?.session !== 'string' || !Array.isArray(data.flows)) return undefined;
+  const stages = data.flows.flatMap((flow: unknown) => {
+    const list = (flow as { stages?: unknown } | null)?.stages;
+    return Array.isArray(list) && list.length === 1 && typeof list[0] === 'string' ? [list[0]] : [];
+  });
+  return { session: data.session, stages };
 }

@@ -11,6 +11,8 @@ export class MatrixError extends Error {
     message: string,
     /** How long the server asked us to wait (429 `retry_after_ms` or `Retry-After`), if it said. */
     readonly retryAfterMs?: number,
+    /** The answer's JSON body, e.g. the flows and session of a user-interactive auth challenge (never holds our secrets). */
+    readonly data?: Record<string, unknown>,
   ) {
     super(message);
   }

@@ -65,7 +65,9 @@ describe('keys', () => {
     expect((await api('POST', '/keys/upload', aliceToken, { one_time_keys: { 'signed_curve25519:A': { key: 'y' } } })).status).toBe(400);
   });
 
-  it('asks for the password (user-interactive auth) before storing cross-signing keys, then serves and signs them', async () => {
+  it('takes first cross-signing keys as they come, asks for the password (user-interactive auth) to replace them, and serves and signs them', async () => {
+    const first0 = { user_id: bot, usage: ['master'], keys: { 'ed25519:FIRSTPUB': 'FIRSTPUB' } };
+    expect(await api('POST', '/keys/device_signing/upload', botToken, { master_key: first0 })).toEqual({ status: 200, body: {} });
     const master = { user_id: bot, usage: ['master'], keys: { 'ed25519:MASTERPUB': 'MASTERPUB' } };
     const body = { master_key: master, self_signing_key: { user_id: bot, usage: ['self_signing'], keys: { 'ed25519:SSK': 'SSK' } } };
     const first = await api('POST', '/keys/device_signing/upload', botToken, body);

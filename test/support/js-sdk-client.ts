@@ -29,6 +29,8 @@ export interface JsSdkClient {
   readonly client: sdk.MatrixClient;
   /** Resolves with the clear content once this client decrypted the event (rejects after `timeoutMs`). */
   decrypted(eventId: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the client's first attempt at the event, decrypted or failed (rejects after `timeoutMs`). */
+  attempt(eventId: string, timeoutMs?: number): Promise<Decryption>;
   /** Tries to decrypt a raw event now, as a client that never saw it in its timeline would. */
   tryDecrypt(raw: Record<string, unknown>): Promise<Decryption>;
   stop(): void;
@@ -74,6 +76,7 @@ export async function startJsSdkClient(baseUrl: string, userId: string, deviceId
   await client.initRustCrypto({ useIndexedDB: false });
   const results = new Map<string, Decryption>();
   const waiters = new Map<string, Array<(d: Decryption) => void>>();
+  const attempts = new Map<string, Array<(d: Decryption) => void>>();
   client.on(sdk.MatrixEventEvent.Decrypted, (event) => {
     const eventId = event.getId();
     if (eventId === undefined) return;
@@ -81,6 +84,8 @@ export async function startJsSdkClient(baseUrl: string, userId: string, deviceId
       ? { eventId, failure: String(event.decryptionFailureReason) }
       : { eventId, type: event.getType(), content: event.getContent() };
     results.set(eventId, result);
+    for (const wake of attempts.get(eventId) ?? []) wake(result);
+    attempts.delete(eventId);
     if (result.content) for (const wake of waiters.get(eventId) ?? []) wake(result);
   });
   const prepared = new Promise<void>((resolve) => {
@@ -108,6 +113,17 @@ export async function startJsSdkClient(baseUrl: string, userId: string, deviceId
           resolve(d.content as Record<string, unknown>);
         };
         waiters.set(eventId, [...(waiters.get(eventId) ?? []), wake]);
+      });
+    },
+    attempt(eventId, timeoutMs = 10_000) {
+      const done = results.get(eventId);
+      if (done) return Promise.resolve(done);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${userId} (${deviceId}) never saw ${eventId} within ${timeoutMs} ms`)), timeoutMs);
+        attempts.set(eventId, [...(attempts.get(eventId) ?? []), (d) => {
+          clearTimeout(timer);
+          resolve(d);
+        }]);
       });
     },
     async tryDecrypt(raw) {

@@ -131,9 +131,12 @@ function passwordStage(ctx: RequestCtx, auth: Record<string, unknown>): Reply | 
 function uploadSigningKeys(ctx: RequestCtx): Reply {
   const userId = (ctx.session as Session).userId;
   const body = ctx.json();
-  const refused = passwordStage(ctx, record(body.auth));
-  if (refused) return refused;
   const keys = ctx.hs.e2ee.crossSigning(userId);
+  // MSC3967, as Synapse does it: the first keys need no password, replacing them does.
+  if (keys.master !== undefined) {
+    const refused = passwordStage(ctx, record(body.auth));
+    if (refused) return refused;
+  }
   for (const [field, slot] of [['master_key', 'master'], ['self_signing_key', 'self_signing'], ['user_signing_key', 'user_signing']] as const) {
     const key = record(body[field]);
     if (body[field] === undefined) continue;

@@ -81,12 +81,16 @@ export const sessionRoutes: Route[] = [
   } },
   { method: 'GET', path: '/_matrix/client/{v}/login', auth: false, handle: () => ({ body: { flows: [{ type: 'm.login.password' }] } }) },
   { method: 'POST', path: '/_matrix/client/{v}/login', auth: false, handle: login },
+  // Synapse deletes the device on logout, and with it the device's encryption keys.
   { method: 'POST', path: '/_matrix/client/{v}/logout', auth: true, handle: (ctx) => {
     ctx.hs.accounts.revoke(ctx.token ?? '');
+    if (ctx.session) ctx.hs.e2ee.deleteDevice(ctx.session.userId, ctx.session.deviceId);
     return { body: {} };
   } },
   { method: 'POST', path: '/_matrix/client/{v}/logout/all', auth: true, handle: (ctx) => {
-    ctx.hs.accounts.revokeAll(ctx.session?.userId ?? '');
+    const userId = ctx.session?.userId ?? '';
+    ctx.hs.accounts.revokeAll(userId);
+    for (const deviceId of [...ctx.hs.e2ee.devices(userId).keys()]) ctx.hs.e2ee.deleteDevice(userId, deviceId);
     return { body: {} };
   } },
   { method: 'GET', path: '/_matrix/client/{v}/account/whoami', auth: true,
