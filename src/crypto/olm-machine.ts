@@ -103,6 +103,7 @@ export class E2ee {
       const users = (): UserId[] => members.map((m) => new UserId(m));
       await this.#machine.updateTrackedUsers(users());
       await sendOutgoingRequests(this.#machine, this.#api, signal);
+      if (this.#sharing === 'cross-signed') await this.#requireOwnCrossSigning();
       const claim = await this.#machine.getMissingSessions(users());
       if (claim) await sendRequest(this.#machine, this.#api, claim, signal);
       const shares = await this.#machine.shareRoomKey(new RoomId(roomId), users(), encryptionSettings(room, this.#sharing));
@@ -126,6 +127,17 @@ export class E2ee {
       this.#machine.close();
       this.#store.close();
     });
+  }
+
+  // Sharing only with owner-signed devices is the library's identity-based mode, which refuses to send from a device
+  // that is not itself cross-signed: said here with what to do, instead of as the library's error on every attempt.
+  async #requireOwnCrossSigning(): Promise<void> {
+    const { userId, deviceId } = this.#machine;
+    const device = await this.#machine.getDevice(userId, deviceId);
+    if (device?.isCrossSignedByOwner()) return;
+    throw new EncryptionUnavailableError(`matrix.encryption.devices is cross-signed, which needs the bot's own device cross-signed, and `
+      + `${userId.toString()}'s device ${deviceId.toString()} is not: stop Vigie, run \`vigie login --cross-signing\`, and use the token it writes `
+      + '(or set matrix.encryption.devices: all)');
   }
 
   async #catchUp(signal: AbortSignal | undefined): Promise<void> {

@@ -1,8 +1,10 @@
 // `vigie doctor`'s checks in order: the homeserver, the token, then every configured room.
 import type { Config } from '../config/schema.js';
+import type { KeySharing } from '../crypto/room-encryption.js';
 import { MatrixClient } from '../matrix/client.js';
 import { discoverHomeserver } from '../matrix/discovery.js';
 import { MatrixError } from '../matrix/errors.js';
+import { checkBotCrossSigning } from './cross-signing-checks.js';
 import { checkRateLimit } from './rate-limit.js';
 import type { Finding } from './report.js';
 import { checkRoom } from './room-checks.js';
@@ -35,17 +37,26 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
   const { userId } = me;
 
   const [joined, invited] = await Promise.all([client.joinedRooms(), client.invitedRooms().catch(() => [])]);
-  const { enabled, storePassphrase, plaintextRooms } = config.matrix.encryption;
+  const { enabled, storePassphrase, plaintextRooms, devices } = config.matrix.encryption;
   const bot = {
     client, userId, deviceId: me.deviceId, joined: new Set(joined), invited: new Set(invited), fix: options.fix,
-    canEncrypt: enabled && storePassphrase !== undefined,
+    canEncrypt: enabled && storePassphrase !== undefined, sharing: devices,
     plaintextRooms: new Set(plaintextRooms.map((name) => config.rooms[name] ?? name)),
   };
   const rooms = Object.entries(config.rooms);
   if (rooms.length === 0) report({ verdict: 'fail', text: 'no rooms configured', fix: 'add a room under rooms: (its id is in Element: Room settings > Advanced)' });
+  if (bot.canEncrypt) report(await crossSigningFinding(client, userId, me.deviceId, devices));
   for (const [name, ref] of rooms) (await checkRoom(name, ref, bot)).forEach(report);
   report(await checkRateLimit(client, userId));
   return !failed;
+}
+
+async function crossSigningFinding(client: MatrixClient, userId: string, deviceId: string | undefined, sharing: KeySharing): Promise<Finding> {
+  try {
+    return checkBotCrossSigning(await client.keysQuery({ device_keys: { [userId]: [] } }), userId, deviceId, sharing);
+  } catch (error) {
+    return { verdict: 'warn', text: `cannot read ${userId}'s cross-signing keys: ${(error as Error).message}` };
+  }
 }
 
 async function checkHomeserver(input: string, report: (f: Finding) => void): Promise<string | undefined> {

@@ -1,11 +1,15 @@
 // Doctor's encryption facts for an encrypted room: the bot's device keys are published, and who would read the alert.
+import type { KeySharing } from '../crypto/room-encryption.js';
 import type { MatrixClient } from '../matrix/client.js';
+import { ownerSignedDevices } from './cross-signing-checks.js';
 import type { Finding } from './report.js';
 
 /** The bot's own device, as `whoami` named it. */
 export interface BotDevice {
   userId: string;
   deviceId: string | undefined;
+  /** Which member devices get room keys (matrix.encryption.devices). */
+  sharing: KeySharing;
 }
 
 /** One `/keys/query` for the bot and the room's members: the bot's keys, and the devices the next alert would reach. */
@@ -20,9 +24,16 @@ export async function checkEncryptedRoom(client: MatrixClient, label: string, ro
     ? { verdict: 'ok', text: `${label}: the bot's device ${bot.deviceId} has published its encryption keys` }
     : { verdict: 'info', text: `${label}: the bot's device ${bot.deviceId ?? '(none)'} has not published encryption keys yet; Vigie does it before its first encrypted alert` });
   const others = members.filter((m) => m !== bot.userId);
-  const count = others.reduce((n, m) => n + Object.keys(devices[m] ?? {}).length, 0);
-  findings.push(count > 0
-    ? { verdict: 'ok', text: `${label}: the next alert would be encrypted for ${count} device(s) of ${others.length} member(s)` }
-    : { verdict: 'warn', text: `${label}: no member has a device with encryption keys; nobody could read an encrypted alert`, fix: 'log in to the room with Element (or another client with encryption) once' });
+  const all = others.reduce((n, m) => n + Object.keys(devices[m] ?? {}).length, 0);
+  if (bot.sharing === 'all') {
+    findings.push(all > 0
+      ? { verdict: 'ok', text: `${label}: the next alert would be encrypted for ${all} device(s) of ${others.length} member(s)` }
+      : { verdict: 'warn', text: `${label}: no member has a device with encryption keys; nobody could read an encrypted alert`, fix: 'log in to the room with Element (or another client with encryption) once' });
+    return findings;
+  }
+  const signed = others.reduce((n, m) => n + ownerSignedDevices(answer, m).size, 0);
+  findings.push(signed > 0
+    ? { verdict: 'ok', text: `${label}: the next alert would be encrypted for ${signed} cross-signed device(s) of ${others.length} member(s) (${all - signed} other device(s) left out, as matrix.encryption.devices says)` }
+    : { verdict: 'warn', text: `${label}: no member device is cross-signed by its owner (${all} device(s) in all), and matrix.encryption.devices is cross-signed: nobody could read an encrypted alert`, fix: 'members verify their devices in Element (Settings > Sessions), or set matrix.encryption.devices: all' });
   return findings;
 }

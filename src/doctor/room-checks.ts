@@ -3,6 +3,7 @@ import type { MatrixClient } from '../matrix/client.js';
 import { MatrixError } from '../matrix/errors.js';
 import { sendPermission, type PowerLevels } from '../matrix/power-levels.js';
 import { MEGOLM } from '../crypto/room-encryption.js';
+import type { KeySharing } from '../crypto/room-encryption.js';
 import { checkEncryptedRoom } from './encryption-checks.js';
 import type { Finding } from './report.js';
 
@@ -18,6 +19,8 @@ export interface BotContext {
   deviceId: string | undefined;
   /** Whether Vigie can encrypt (matrix.encryption enabled, with a store passphrase). */
   canEncrypt: boolean;
+  /** Which member devices get room keys (matrix.encryption.devices). */
+  sharing: KeySharing;
   /** Room ids and short names allowed plaintext when Vigie cannot encrypt. */
   plaintextRooms: ReadonlySet<string>;
 }

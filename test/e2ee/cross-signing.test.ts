@@ -80,6 +80,8 @@ describe('vigie login --cross-signing', () => {
     expect(sent.code, sent.all).toBe(0);
     const [event] = hs.messages(roomId);
     expect((await phone.decrypted(event!.event_id)).body).toContain('Service');
+    const doctor = await runCli(['doctor', '--config', config]);
+    expect(doctor.all).toContain(`✓ the bot's device ${botDevice(run.all)} is cross-signed by ${bot} (master key ${masterKeyOf(bot)})`);
   });
 
   it('without it, the same member\'s client refuses the alert as coming from an unsigned device', async () => {
@@ -90,6 +92,9 @@ describe('vigie login --cross-signing', () => {
     expect((await runCli(['send-test', '--config', config])).code).toBe(0);
     const [event] = hs.messages(roomId);
     expect(await phone.attempt(event!.event_id)).toMatchObject({ failure: 'UNSIGNED_SENDER_DEVICE' });
+    const doctor = await runCli(['doctor', '--config', config]);
+    expect(doctor.all).toContain('! @vigie:localhost has no cross-signing identity: Element marks its encrypted alerts');
+    expect(doctor.all).toContain('→ run `vigie login --cross-signing`');
   });
 
   it('signs a later device with the saved keys: the bot keeps one identity across logins', async () => {
