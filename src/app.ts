@@ -10,6 +10,7 @@ import { Outbox } from './delivery/outbox.js';
 import type { Logger } from './logging.js';
 import { RoomSender } from './matrix/room-sender.js';
 import { EncryptingSender } from './crypto/encrypting-sender.js';
+import { EncryptionUnavailableError } from './crypto/errors.js';
 import { E2ee } from './crypto/olm-machine.js';
 import type { Config } from './config/schema.js';
 import { MonitorEngine } from './monitor/engine.js';
@@ -19,7 +20,7 @@ import { IncidentStore } from './incidents/store.js';
 import { createGrouping } from './incidents/grouping.js';
 import { incidentAcknowledger } from './incidents/acknowledger.js';
 import { MuteStore } from './room/mutes.js';
-import { createRoomService, lazyRoomApi, type RoomService } from './room/service.js';
+import { createRoomService, lazyRoomApi, type RoomService, type RoomServiceDeps } from './room/service.js';
 import { createMetrics } from './server/metrics.js';
 import { createServer, listen } from './server/server.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -85,7 +86,9 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
   const incidents = new IncidentStore(db);
   let grouping = createGrouping({ outbox, store: incidents, templates, logger: log });
   const token = config.matrix.accessToken;
-  const sender = token ? createSender(config, token, db, log) : undefined;
+  // The room is followed only by the daemon: one /sync reader per bot device, which encryption shares.
+  const followsRooms = token !== undefined && options.server === true && config.commands.enabled;
+  const sender = token ? createSender(config, token, db, log, followsRooms) : undefined;
   const deliverer = sender
     ? new Deliverer({
       outbox, sender, logger: log, maxBackoffMs: config.delivery.maxBackoff, parkedRetryMs: config.delivery.parkedRetry,
@@ -107,14 +110,14 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     db, monitors: config.monitors, dispatch, logger: log, timezone: config.timezone, maintenance: config.maintenance,
     pushes: new PushRegistry(), retentionMs: config.store.heartbeatRetention, extraWindows: mutes,
   }) : undefined;
-  // The room is followed only by the daemon: one /sync reader per bot device.
-  const room: RoomService | undefined = token && sender && deliverer && options.server && config.commands.enabled ? createRoomService({
+  const room: RoomService | undefined = followsRooms && token && sender && deliverer ? createRoomService({
     api: lazyRoomApi({ homeserver: config.matrix.homeserver, accessToken: token, requestTimeoutMs: config.matrix.requestTimeout }),
     db, commands: config.commands, rooms: config.rooms, timezone: config.timezone, outbox, mutes, logger: log,
     wake: (roomId) => deliverer.wake(roomId), monitors: () => engine?.snapshot() ?? [],
     acknowledger: incidentAcknowledger({
       store: incidents, outbox, resolveRoom: (ref) => sender.resolveRoom(ref), onQueued: (ref) => deliverer.wake(ref),
     }),
+    encryption: sender.canEncrypt ? sharedSyncEncryption(sender, log) : undefined,
   }) : undefined;
 
   const app: App = {
@@ -164,13 +167,34 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
  * Every room's way in: plain rooms get the message as is, encrypted rooms get it encrypted (never in clear unless
  * listed in matrix.encryption.plaintextRooms); the homeserver is found and aliases resolved at the first send.
  */
-function createSender(config: Config, token: string, db: Database, log: Logger): EncryptingSender {
+function createSender(config: Config, token: string, db: Database, log: Logger, sharedSync: boolean): EncryptingSender {
   const rooms = new RoomSender({ homeserver: config.matrix.homeserver, accessToken: token, timeoutMs: config.matrix.requestTimeout });
   const { enabled, storePassphrase, devices, plaintextRooms } = config.matrix.encryption;
   const openE2ee = enabled && storePassphrase
-    ? (client: Parameters<typeof E2ee.forToken>[0]) => E2ee.forToken(client, { db, passphrase: storePassphrase, sharing: devices, logger: log })
+    ? (client: Parameters<typeof E2ee.forToken>[0]) => E2ee.forToken(client, { db, passphrase: storePassphrase, sharing: devices, logger: log, sharedSync })
     : undefined;
   return new EncryptingSender({ rooms, logger: log, openE2ee, plaintextAllowed: plaintextRooms.map((name) => config.rooms[name] ?? name) });
+}
+
+/**
+ * Encryption fed by the room service's /sync: opened at the first answer (so no to-device message is missed), and
+ * decrypting commands. A store that will not open does not stop the loop: plain rooms' commands go on, and the
+ * deliverer says what is wrong with the encrypted rooms.
+ */
+function sharedSyncEncryption(sender: EncryptingSender, log: Logger): NonNullable<RoomServiceDeps['encryption']> {
+  const open = async (): Promise<E2ee | undefined> => {
+    try {
+      return await sender.encryption();
+    } catch (error) {
+      if (!(error instanceof EncryptionUnavailableError)) throw error;
+      log.debug({ err: error.message }, 'encryption unavailable: /sync answers are not given to it');
+      return undefined;
+    }
+  };
+  return {
+    onSync: async (answer) => { await (await open())?.receiveSync(answer); },
+    decrypt: async (roomId, event) => (await open())?.decrypt(roomId, event),
+  };
 }
 
 /** Uptime Kuma's webhook and Matrix notification; their alerts are committed in groups (one disk sync per burst). */

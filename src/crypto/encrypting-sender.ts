@@ -76,6 +76,17 @@ export class EncryptingSender implements EventSender {
     return client.sendEvent(roomId, 'm.room.encrypted', txnId, encrypted, signal);
   }
 
+  /** Whether Vigie's encryption is configured (a store passphrase is set). */
+  get canEncrypt(): boolean {
+    return this.#openE2ee !== undefined;
+  }
+
+  /** The bot's encryption, opened if it was not yet; undefined when it is not configured. */
+  async encryption(): Promise<E2ee | undefined> {
+    if (!this.#openE2ee) return undefined;
+    return this.#engine(await this.#rooms.connect());
+  }
+
   /** A configured room reference (id or alias) as a room id. */
   resolveRoom(room: string): Promise<string> {
     return this.#rooms.resolveRoom(room);

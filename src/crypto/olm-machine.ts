@@ -1,6 +1,6 @@
 // Drives the crypto library's OlmMachine for the bot's device: opens it on the durable store, keeps it in step with
 // /sync, and encrypts room events (members tracked, Olm sessions claimed, the room key shared, then encryption).
-import { DeviceId, initAsync, OlmMachine, RoomId, UserId } from '@matrix-org/matrix-sdk-crypto-wasm';
+import { DecryptionSettings, DeviceId, initAsync, OlmMachine, RoomId, TrustRequirement, UserId } from '@matrix-org/matrix-sdk-crypto-wasm';
 import type { Logger } from '../logging.js';
 import type { Database } from '../store/db.js';
 import { openCryptoStore, type CryptoStore } from './crypto-store.js';
@@ -9,7 +9,7 @@ import { EncryptionUnavailableError } from './errors.js';
 import { sendOutgoingRequests, sendRequest, type CryptoApi } from './outgoing.js';
 import { encryptionSettings, type KeySharing, type RoomEncryption } from './room-encryption.js';
 import { Serial } from './serial.js';
-import { syncOnce } from './sync-feed.js';
+import { feedSync, syncOnce } from './sync-feed.js';
 
 /** What the bot's crypto needs: who it is, where its keys live, how to reach the homeserver. */
 export interface E2eeOptions {
@@ -26,6 +26,17 @@ export interface E2eeOptions {
   logger: Logger;
   /** When the store cannot be written; default: log and exit (see openCryptoStore). */
   onFatal?: (error: Error) => void;
+  /**
+   * The process's /sync loop hands every answer to receiveSync(), so the machine makes no /sync of its own: two
+   * readers of one device's to-device messages would each lose what the other acknowledged. Default false.
+   */
+  sharedSync?: boolean;
+}
+
+/** A room event once decrypted: its clear type and content. */
+export interface DecryptedEvent {
+  type: string;
+  content: Record<string, unknown>;
 }
 
 /** The store name for one bot device: a new device (a new login) gets a new store, never another device's keys. */
@@ -39,6 +50,8 @@ export class E2ee {
   readonly #store: CryptoStore;
   readonly #api: CryptoApi;
   readonly #sharing: KeySharing;
+  readonly #sharedSync: boolean;
+  readonly #log: Logger;
   readonly #serial = new Serial();
 
   private constructor(machine: OlmMachine, store: CryptoStore, options: E2eeOptions) {
@@ -46,6 +59,8 @@ export class E2ee {
     this.#store = store;
     this.#api = options.api;
     this.#sharing = options.sharing ?? 'all';
+    this.#sharedSync = options.sharedSync ?? false;
+    this.#log = options.logger.child({ component: 'e2ee' });
   }
 
   /** Restores the device's store and opens its machine; throws EncryptionUnavailableError if the store will not open. */
@@ -86,9 +101,39 @@ export class E2ee {
     return { curve25519: keys.curve25519.toBase64(), ed25519: keys.ed25519.toBase64() };
   }
 
-  /** Catches up with the homeserver: one /sync for to-device messages and device changes, then the machine's requests. */
+  /** Catches up with the homeserver: the machine's requests, and (without a shared /sync) one /sync of its own. */
   catchUp(signal?: AbortSignal): Promise<void> {
     return this.#serial.run(() => this.#catchUp(signal));
+  }
+
+  /**
+   * Takes one answer of the process's /sync loop (to-device messages, device lists, key counts), then sends what the
+   * machine asks. Throws only when the machine could not take the answer, so the loop asks for it again.
+   */
+  receiveSync(answer: Record<string, unknown>): Promise<void> {
+    return this.#serial.run(async () => {
+      await feedSync(this.#machine, answer);
+      // Key uploads and queries the answer called for; a failure leaves them queued for the next send.
+      await sendOutgoingRequests(this.#machine, this.#api).catch((error: unknown) => {
+        this.#log.debug({ err: describe(error) }, 'sending the encryption requests failed; they are sent again before the next encrypted alert');
+      });
+    });
+  }
+
+  /** The clear event of an `m.room.encrypted` one, or undefined when the bot has no key for it (it was not sent one). */
+  decrypt(roomId: string, event: Record<string, unknown>): Promise<DecryptedEvent | undefined> {
+    return this.#serial.run(async () => {
+      try {
+        const decrypted = await this.#machine.decryptRoomEvent(JSON.stringify(event), new RoomId(roomId),
+          new DecryptionSettings(TrustRequirement.Untrusted));
+        const clear = JSON.parse(decrypted.event) as { type?: unknown; content?: unknown };
+        if (typeof clear.type !== 'string' || typeof clear.content !== 'object' || clear.content === null) return undefined;
+        return { type: clear.type, content: clear.content as Record<string, unknown> };
+      } catch (error) {
+        this.#log.debug({ roomId, eventId: event.event_id, err: describe(error) }, 'cannot decrypt a room event');
+        return undefined;
+      }
+    });
   }
 
   /**
@@ -143,6 +188,7 @@ export class E2ee {
   async #catchUp(signal: AbortSignal | undefined): Promise<void> {
     // Requests first: a fresh device must upload its keys before anything else makes sense.
     await sendOutgoingRequests(this.#machine, this.#api, signal);
+    if (this.#sharedSync) return;
     await syncOnce(this.#machine, this.#api, this.#store, { signal });
     await sendOutgoingRequests(this.#machine, this.#api, signal);
   }

@@ -30,14 +30,8 @@ function userIds(value: unknown): UserId[] {
   return ids;
 }
 
-/**
- * One /sync from the saved token, fed to the machine. The token is saved only after the machine has stored what
- * it received, so a crash in between replays the same to-device messages (the machine drops duplicates) instead
- * of losing them.
- */
-export async function syncOnce(machine: OlmMachine, api: CryptoApi, store: CryptoStore, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-  const since = store.getState(SYNC_TOKEN);
-  const answer = await api.sync({ since, timeoutMs: options.timeoutMs ?? 0, filter: CRYPTO_SYNC_FILTER }, options.signal);
+/** Hands the machine what one /sync answer says about encryption (to-device messages, device lists, key counts). */
+export async function feedSync(machine: OlmMachine, answer: Record<string, unknown>): Promise<void> {
   const toDevice = record(answer.to_device).events;
   const lists = record(answer.device_lists);
   const counts = new Map<string, number>();
@@ -53,5 +47,16 @@ export async function syncOnce(machine: OlmMachine, api: CryptoApi, store: Crypt
     counts,
     unusedFallback,
   );
+}
+
+/**
+ * One /sync from the saved token, fed to the machine. The token is saved only after the machine has stored what
+ * it received, so a crash in between replays the same to-device messages (the machine drops duplicates) instead
+ * of losing them.
+ */
+export async function syncOnce(machine: OlmMachine, api: CryptoApi, store: CryptoStore, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+  const since = store.getState(SYNC_TOKEN);
+  const answer = await api.sync({ since, timeoutMs: options.timeoutMs ?? 0, filter: CRYPTO_SYNC_FILTER }, options.signal);
+  await feedSync(machine, answer);
   store.setState(SYNC_TOKEN, answer.next_batch as string);
 }

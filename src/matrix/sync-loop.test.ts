@@ -143,4 +143,30 @@ describe('SyncLoop', () => {
     expect(seen).toEqual(['$1', '$2']);
     expect(token.get()).toBe('s2');
   });
+
+  it('decrypts encrypted messages after the subscribers took the answer, and drops those it cannot read', async () => {
+    const encrypted = (id: string, relation?: object) => ({
+      event_id: id, type: 'm.room.encrypted', sender: '@alice:x', origin_server_ts: 5,
+      content: { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: `cipher-${id}`, ...(relation ? { 'm.relates_to': relation } : {}) },
+    });
+    const { api, calls } = fakeApi([answer('s2', { '!ops:x': [encrypted('$cmd'), encrypted('$reply', { 'm.in_reply_to': { event_id: '$a' } }), encrypted('$unknown')] })]);
+    const keys = new Set<string>();
+    const loop = new SyncLoop({
+      api, token: memoryToken('s1'), logger: silentLogger(),
+      decrypt: async (_room, event) => {
+        const cipher = (event.content as { ciphertext: string }).ciphertext;
+        return keys.has(cipher) ? { type: 'm.room.message', content: { msgtype: 'm.text', body: `clear ${cipher}` } } : undefined;
+      },
+    });
+    // The room keys come in the same answer: the subscriber must have taken them before decryption.
+    loop.onSync(() => { keys.add('cipher-$cmd').add('cipher-$reply'); });
+    const seen: RoomEvent[] = [];
+    loop.on('message', (_room, ev) => seen.push(ev));
+    loop.start();
+    await until(() => calls.length === 2);
+    await loop.stop();
+    expect(seen.map((e) => [e.event_id, e.type, e.content.body])).toEqual([['$cmd', 'm.room.message', 'clear cipher-$cmd'], ['$reply', 'm.room.message', 'clear cipher-$reply']]);
+    expect(seen[1]!.content['m.relates_to']).toEqual({ 'm.in_reply_to': { event_id: '$a' } });
+    expect((JSON.parse(calls[0]!.filter!) as { room: { timeline: { types: string[] } } }).room.timeline.types).toContain('m.room.encrypted');
+  });
 });

@@ -13,19 +13,23 @@ const MAX_BACKOFF_MS = 60_000;
 const TIMELINE_LIMIT = 50;
 
 /**
- * Only what the bot acts on: messages and reactions in joined rooms, and invites (never filtered). To-device
- * messages and device lists are not filterable and always come, for encryption's onSync subscriber.
+ * Only what the bot acts on: messages and reactions in joined rooms (encrypted messages too when it can decrypt
+ * them), and invites (never filtered). To-device messages and device lists are not filterable and always come, for
+ * encryption's onSync subscriber.
  */
-export const ROOM_SYNC_FILTER = JSON.stringify({
-  presence: { not_types: ['*'] },
-  account_data: { not_types: ['*'] },
-  room: {
-    timeline: { types: ['m.room.message', 'm.reaction'], limit: TIMELINE_LIMIT },
-    state: { not_types: ['*'] },
-    ephemeral: { not_types: ['*'] },
+export function roomSyncFilter(encrypted: boolean): string {
+  const types = ['m.room.message', 'm.reaction', ...(encrypted ? ['m.room.encrypted'] : [])];
+  return JSON.stringify({
+    presence: { not_types: ['*'] },
     account_data: { not_types: ['*'] },
-  },
-});
+    room: {
+      timeline: { types, limit: TIMELINE_LIMIT },
+      state: { not_types: ['*'] },
+      ephemeral: { not_types: ['*'] },
+      account_data: { not_types: ['*'] },
+    },
+  });
+}
 
 /** What the loop needs of the Matrix client (MatrixClient fits; its call timeout must exceed SYNC_TIMEOUT_MS). */
 export interface SyncApi {
@@ -52,6 +56,9 @@ export interface SyncLoopEvents {
 /** Called with each whole /sync answer before the loop acts on it; the token is saved only once every one resolved. */
 export type SyncSubscriber = (response: Record<string, unknown>) => void | Promise<void>;
 
+/** Turns an `m.room.encrypted` event into its clear type and content; undefined when it cannot. */
+export type RoomDecryptor = (roomId: string, event: Record<string, unknown>) => Promise<{ type: string; content: Record<string, unknown> } | undefined>;
+
 /** Where the `since` token is kept between runs (the kv table). */
 export interface SyncTokenStore {
   get(): string | undefined;
@@ -69,6 +76,8 @@ export interface SyncLoopOptions {
   timeoutMs?: number;
   /** Waits after failures: first and longest; default 1 s and 60 s. */
   backoff?: { minMs: number; maxMs: number };
+  /** Decrypts messages of encrypted rooms (run after the onSync subscribers took the answer's room keys); default none. */
+  decrypt?: RoomDecryptor;
 }
 
 const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : {});
@@ -81,11 +90,13 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
   private userId: string | undefined;
   private running: Promise<void> | undefined;
   private failures = 0;
+  private readonly filter: string;
 
   constructor(private readonly options: SyncLoopOptions) {
     super();
     this.log = options.logger.child({ component: 'sync' });
     this.userId = options.userId;
+    this.filter = roomSyncFilter(options.decrypt !== undefined);
   }
 
   /** Hands every /sync answer to `subscriber` (encryption reads to_device and device_lists); returns the unsubscribe. */
@@ -129,28 +140,43 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
   private async syncOnce(signal: AbortSignal): Promise<void> {
     const since = this.options.token.get();
     const response = await this.options.api.sync(
-      { since, timeoutMs: since === undefined ? 0 : this.options.timeoutMs ?? SYNC_TIMEOUT_MS, filter: ROOM_SYNC_FILTER }, signal);
+      { since, timeoutMs: since === undefined ? 0 : this.options.timeoutMs ?? SYNC_TIMEOUT_MS, filter: this.filter }, signal);
     for (const subscriber of this.subscribers) await subscriber(response);
     if (signal.aborted) return;
     const rooms = record(response.rooms);
     this.emitInvites(record(rooms.invite));
     // The first sync of a database holds the rooms' history: old commands are not acted on, only what comes after.
-    if (since !== undefined) this.emitTimeline(record(rooms.join));
+    if (since !== undefined) await this.emitTimeline(record(rooms.join));
     else this.log.info('first sync: the rooms\' history is skipped, Vigie answers what is said from now on');
     this.options.token.set(response.next_batch as string);
   }
 
-  private emitTimeline(join: Record<string, unknown>): void {
+  private async emitTimeline(join: Record<string, unknown>): Promise<void> {
     for (const [roomId, section] of Object.entries(join)) {
       const events = record(record(section).timeline).events;
       if (!Array.isArray(events)) continue;
       for (const raw of events) {
-        const event = roomEvent(raw);
+        let event = roomEvent(raw);
         if (!event || event.sender === this.userId) continue;
+        if (event.type === 'm.room.encrypted') event = await this.decrypted(roomId, event, record(raw));
+        if (!event) continue;
         if (event.type === 'm.room.message' && !isEdit(event)) this.safeEmit('message', roomId, event);
         else if (event.type === 'm.reaction') this.safeEmit('reaction', roomId, event);
       }
     }
+  }
+
+  /** The event with its clear type and content, or undefined when it cannot be read (no key was shared with the bot). */
+  private async decrypted(roomId: string, event: RoomEvent, raw: Record<string, unknown>): Promise<RoomEvent | undefined> {
+    const clear = await this.options.decrypt?.(roomId, raw).catch((error: unknown) => {
+      this.log.debug({ roomId, eventId: event.event_id, err: describe(error) }, 'cannot decrypt a room event');
+      return undefined;
+    });
+    if (!clear) return undefined;
+    // Relations travel outside the ciphertext (servers aggregate them): the encrypted event's m.relates_to is the one.
+    const relation = event.content['m.relates_to'];
+    const content = relation === undefined ? clear.content : { ...clear.content, 'm.relates_to': relation };
+    return { ...event, type: clear.type, content };
   }
 
   private emitInvites(invite: Record<string, unknown>): void {

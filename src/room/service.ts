@@ -4,7 +4,7 @@ import type { OutboxMessage, OutboxRow } from '../delivery/outbox.js';
 import type { Logger } from '../logging.js';
 import type { MatrixClient } from '../matrix/client.js';
 import { RoomSender } from '../matrix/room-sender.js';
-import { SYNC_TIMEOUT_MS, SyncLoop, type SyncApi } from '../matrix/sync-loop.js';
+import { SYNC_TIMEOUT_MS, SyncLoop, type RoomDecryptor, type SyncApi, type SyncSubscriber } from '../matrix/sync-loop.js';
 import type { Database } from '../store/db.js';
 import { NO_INCIDENTS, type Acknowledger } from './acknowledger.js';
 import type { KnownMonitor } from './actions.js';
@@ -38,6 +38,8 @@ export interface RoomServiceDeps {
   userId?: string;
   /** Long-poll time of each /sync; default 30 s. */
   syncTimeoutMs?: number;
+  /** The bot's encryption, when configured: it takes every /sync answer first, and decrypts commands in encrypted rooms. */
+  encryption?: { onSync: SyncSubscriber; decrypt: RoomDecryptor };
 }
 
 /** The running pieces. */
@@ -54,7 +56,9 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
   const now = deps.now ?? Date.now;
   const loop = new SyncLoop({
     api: deps.api, token: kvValue(deps.db, SYNC_TOKEN_KEY), logger: deps.logger, userId: deps.userId, timeoutMs: deps.syncTimeoutMs,
+    decrypt: deps.encryption?.decrypt,
   });
+  if (deps.encryption) loop.onSync(deps.encryption.onSync);
   const handler = new RoomHandler({
     outbox: deps.outbox, wake: (roomId) => deps.wake(roomId), power: new PowerLevelCache(deps.api, { now }), requiredLevel: deps.commands.powerLevel,
     monitors: () => deps.monitors(), acknowledger: deps.acknowledger ?? NO_INCIDENTS, mutes: deps.mutes, timezone: deps.timezone, now,

@@ -10,6 +10,8 @@ const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 export interface RequestLogEntry {
   method: string;
   path: string;
+  /** The query string's parameters (`access_token` left out). */
+  query: Record<string, string>;
   userId?: string;
   /** The HTTP status answered; 0 while pending, or when the connection was reset or left hanging. */
   status: number;
@@ -59,7 +61,8 @@ export function proxyPage(status: number): string {
 /** Handles one request; never throws. */
 export async function serveRequest(state: ServeState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const entry: RequestLogEntry = { method: req.method ?? 'GET', path: url.pathname, status: 0 };
+  const query = Object.fromEntries([...url.searchParams].filter(([name]) => name !== 'access_token'));
+  const entry: RequestLogEntry = { method: req.method ?? 'GET', path: url.pathname, query, status: 0 };
   state.log.push(entry);
   const down = state.faults.down;
   if (down === 'reset') return reset(req);
