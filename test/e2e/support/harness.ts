@@ -15,12 +15,12 @@ export interface BotHomeserver {
 }
 
 /** Starts a homeserver (rate limit off unless given) with a bot joined to one room per name. */
-export async function startBotHomeserver(roomNames: readonly string[], options: HomeserverOptions = {}): Promise<BotHomeserver> {
+export async function startBotHomeserver(roomNames: readonly string[], options: HomeserverOptions = {}, roomOptions: { encrypted?: boolean } = {}): Promise<BotHomeserver> {
   const hs = await startHomeserver({ messageRateLimit: false, ...options });
   const owner = hs.registerUser('owner', 'owner-pw');
   const bot = hs.registerUser('vigie', 'bot-pw');
   const token = hs.issueToken(bot, 'VIGIEBOT');
-  const rooms = Object.fromEntries(roomNames.map((name) => [name, hs.createRoom({ creator: owner, join: [bot], name })]));
+  const rooms = Object.fromEntries(roomNames.map((name) => [name, hs.createRoom({ creator: owner, join: [bot], name, encrypted: roomOptions.encrypted })]));
   return { hs, bot, token, rooms };
 }
 
@@ -31,6 +31,8 @@ export interface E2eConfigOptions {
   parkedRetry?: string;
   listen?: string;
   logLevel?: string;
+  /** The encryption store's passphrase: encryption configured (matrix.encryption.storePassphraseFile). */
+  storePassphrase?: string;
 }
 
 /**
@@ -45,6 +47,7 @@ export function writeE2eConfig(setup: BotHomeserver, options: E2eConfigOptions =
     `  homeserver: ${setup.hs.url}`,
     '  accessTokenFile: ./matrix-token',
     '  requestTimeout: 5s',
+    ...(options.storePassphrase === undefined ? [] : ['  encryption: { storePassphraseFile: ./e2ee-key }']),
     'rooms:',
     ...names.map((name) => `  ${name}: "${setup.rooms[name]}"`),
     'templates:',
@@ -63,7 +66,8 @@ export function writeE2eConfig(setup: BotHomeserver, options: E2eConfigOptions =
     `  level: ${options.logLevel ?? 'info'}`,
     '',
   ].join('\n');
-  return writeConfig(yaml, { 'matrix-token': `${setup.token}\n` });
+  const passphrase: Record<string, string> = options.storePassphrase === undefined ? {} : { 'e2ee-key': options.storePassphrase };
+  return writeConfig(yaml, { 'matrix-token': `${setup.token}\n`, ...passphrase });
 }
 
 /** Replaces the token file next to a config written by writeE2eConfig (what a person does after `vigie login`). */
