@@ -31,7 +31,7 @@ const encryptionSchema = z
     storePassphrase: secret('Passphrase encrypting the bot\'s keys at rest, usually ${VIGIE_E2EE_PASSPHRASE}'),
     storePassphraseFile: secretFile('File holding that passphrase (relative to this file); instead of storePassphrase'),
     devices: z.enum(['all', 'cross-signed']).default('all')
-      .describe('Which devices get room keys: every device of every member, or only devices their owner cross-signed'),
+      .describe('Which devices get room keys: every device of every member, or only devices their owner cross-signed (then the bot must be cross-signed too: vigie login --cross-signing)'),
     plaintextRooms: z.array(z.string()).default([])
       .describe('Rooms (short names) that may get plaintext when Vigie cannot encrypt for them'),
   })
