@@ -39,15 +39,20 @@ store: { path: ./vigie.db }
   return config;
 }
 
+/** The bot and alice in an encrypted room; alice set up cross-signing on her phone, which signs it; her laptop stays unverified. */
+async function aliceWithTwoDevices() {
+  const bot = hs.registerUser('vigie', 'pw');
+  const alice = hs.registerUser('alice', 'pw');
+  const roomId = hs.createRoom({ creator: alice, join: [bot], encrypted: true });
+  const phone = await device(alice, 'ALICEPHONE');
+  await phone.client.getCrypto()!.bootstrapCrossSigning({ authUploadDeviceSigningKeys: async (makeRequest) => { await makeRequest(null); } });
+  const laptop = await device(alice, 'ALICELAPTOP');
+  return { bot, roomId, phone, laptop };
+}
+
 describe('room keys for cross-signed devices only', () => {
   it('shares the room key with the device alice verified, not with her unverified one', async () => {
-    const bot = hs.registerUser('vigie', 'pw');
-    const alice = hs.registerUser('alice', 'pw');
-    const roomId = hs.createRoom({ creator: alice, join: [bot], encrypted: true });
-    const phone = await device(alice, 'ALICEPHONE');
-    // Alice sets up cross-signing on her phone, which signs the phone; her laptop stays unverified.
-    await phone.client.getCrypto()!.bootstrapCrossSigning({ authUploadDeviceSigningKeys: async (makeRequest) => { await makeRequest(null); } });
-    const laptop = await device(alice, 'ALICELAPTOP');
+    const { bot, roomId, phone, laptop } = await aliceWithTwoDevices();
 
     const config = await configFor(roomId, bot, 'cross-signed', 'cross-signed login');
     const doctor = await runCli(['doctor', '--config', config]);
@@ -62,12 +67,7 @@ describe('room keys for cross-signed devices only', () => {
   });
 
   it('by default shares it with every device of every member', async () => {
-    const bot = hs.registerUser('vigie', 'pw');
-    const alice = hs.registerUser('alice', 'pw');
-    const roomId = hs.createRoom({ creator: alice, join: [bot], encrypted: true });
-    const phone = await device(alice, 'ALICEPHONE');
-    await phone.client.getCrypto()!.bootstrapCrossSigning({ authUploadDeviceSigningKeys: async (makeRequest) => { await makeRequest(null); } });
-    const laptop = await device(alice, 'ALICELAPTOP');
+    const { bot, roomId, phone, laptop } = await aliceWithTwoDevices();
 
     const config = await configFor(roomId, bot, 'all', 'plain');
     expect((await runCli(['doctor', '--config', config])).all).toContain('the next alert would be encrypted for 2 device(s) of 1 member(s)');
