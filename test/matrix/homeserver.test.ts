@@ -67,7 +67,7 @@ describe('protocol basics', () => {
   it('accepts a token in the query string but never logs it', async () => {
     expect((await api('GET', `/_matrix/client/v3/account/whoami?access_token=${token}`)).status).toBe(200);
     expect(JSON.stringify(hs.requests)).not.toContain(token);
-    expect(hs.requests.at(-1)).toEqual({ method: 'GET', path: '/_matrix/client/v3/account/whoami', userId: bot, status: 200 });
+    expect(hs.requests.at(-1)).toEqual({ method: 'GET', path: '/_matrix/client/v3/account/whoami', query: {}, userId: bot, status: 200 });
   });
 
   it('refuses an event larger than Synapse\'s 64 KiB PDU limit', async () => {
