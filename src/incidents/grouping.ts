@@ -3,7 +3,7 @@
 import type { AlertEvent } from '../alert/event.js';
 import { fallbackBody } from '../alert/dispatch.js';
 import { GROUP_TEMPLATE_NAME } from '../alert/render/builtin.js';
-import { toMessageContent, type AlertMsgtype, type RenderedMessage } from '../alert/render/message.js';
+import { MAX_TEXT_BYTES, textBytes, toMessageContent, type AlertMsgtype, type RenderedMessage } from '../alert/render/message.js';
 import { TemplateError, type TemplateSet } from '../alert/render/templates.js';
 import type { BeforeSend } from '../delivery/deliverer.js';
 import type { Outbox, QueuedRow } from '../delivery/outbox.js';
@@ -12,6 +12,12 @@ import { rootEditContent } from './plan.js';
 import { threadReply, type MessageContent } from './relations.js';
 import { unionMentions, withMentions } from '../room/mentions.js';
 import type { IncidentStore } from './store.js';
+
+/**
+ * The most alerts one group message lists. A flood is folded a group at a time, the head's, before each send:
+ * one 18,000-alert message would stall the process for seconds and be refused by the homeserver as too large.
+ */
+export const MAX_GROUP_ALERTS = 100;
 
 /** What grouping works with; app.ts provides it. */
 export interface GroupingDeps {
@@ -66,14 +72,23 @@ function byRelated(rows: QueuedRow[]): QueuedRow[][] {
   return [...groups.values()];
 }
 
-/** Replaces two or more rows of one kind by one group row; returns [how many rows it folded], or [] when nothing. */
-function mergeRows(deps: GroupingDeps, rows: QueuedRow[], log: Logger): number[] {
+/**
+ * Replaces the first rows of one kind (up to MAX_GROUP_ALERTS, fewer when their message would be too large) by one
+ * group row; returns [how many rows it folded], or [] when nothing. Later rows are folded before later sends.
+ */
+function mergeRows(deps: GroupingDeps, all: QueuedRow[], log: Logger): number[] {
+  let rows = all.slice(0, MAX_GROUP_ALERTS);
+  let rendered = renderGroup(deps, rows.map((r) => r.event!), log);
+  // Halved until it fits whole: a group message is never cut (an alert cut off would be lost from it).
+  while (rows.length >= 2 && textBytes(rendered) > MAX_TEXT_BYTES) {
+    rows = rows.slice(0, Math.ceil(rows.length / 2));
+    rendered = renderGroup(deps, rows.map((r) => r.event!), log);
+  }
   if (rows.length < 2) return [];
   const first = rows[0]!;
-  const events = rows.map((r) => r.event!);
   const msgtype = ((first.content as MessageContent).msgtype ?? 'm.text') as AlertMsgtype;
   // The group pings whoever its alerts' routes would have pinged.
-  const plain = withMentions(toMessageContent(renderGroup(deps, events, log), msgtype), unionMentions(rows.map((r) => r.content as Record<string, unknown>)));
+  const plain = withMentions(toMessageContent(rendered, msgtype), unionMentions(rows.map((r) => r.content as Record<string, unknown>)));
   const content = first.kind === 'reply' ? threadReply(plain) : plain;
   const group = deps.outbox.replaceWithGroup({
     roomId: first.roomId, eventType: first.eventType, content, kind: first.kind, template: GROUP_TEMPLATE_NAME,

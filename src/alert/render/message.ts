@@ -8,6 +8,35 @@ export interface RenderedMessage {
   html?: string;
 }
 
+/**
+ * The most a message's texts may weigh (JSON-encoded, UTF-8). Synapse refuses an event over 64 KiB (M_TOO_LARGE,
+ * which no retry fixes), and encryption makes the payload a third larger: 40 kB of text leaves room for both.
+ */
+export const MAX_TEXT_BYTES = 40_000;
+
+/** What the message's texts weigh in its JSON content. */
+export function textBytes(rendered: RenderedMessage): number {
+  return jsonBytes(rendered.body) + (rendered.html === undefined ? 0 : jsonBytes(rendered.html));
+}
+
+const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text), 'utf8');
+
+/**
+ * The message made to fit MAX_TEXT_BYTES: without its HTML first (the plain text says the same), then with the
+ * plain text cut and saying so. An alert that the homeserver would refuse whole is better read in part.
+ */
+export function fitted(rendered: RenderedMessage): RenderedMessage {
+  if (textBytes(rendered) <= MAX_TEXT_BYTES) return rendered;
+  let body = rendered.body;
+  const total = body.length;
+  for (let size = jsonBytes(body); size > MAX_TEXT_BYTES - 100; size = jsonBytes(body)) {
+    body = body.slice(0, Math.floor(body.length * (MAX_TEXT_BYTES - 100) / size) - 1);
+    // Never half of a surrogate pair.
+    if (/[\uD800-\uDBFF]$/.test(body)) body = body.slice(0, -1);
+  }
+  return { body: body.length === total ? body : `${body}\n… (cut: ${total - body.length} more characters)` };
+}
+
 /** Matrix message types an alert may be sent as (`m.notice` does not notify under default push rules). */
 export type AlertMsgtype = 'm.text' | 'm.notice';
 
@@ -22,14 +51,15 @@ export function shapeText(text: string): string {
 }
 
 /**
- * The content of an `m.room.message` event for a rendered alert. `m.mentions` is always empty, so text coming
+ * The content of an `m.room.message` event for a rendered alert, made to fit (see fitted). `m.mentions` is always empty, so text coming
  * from monitors (an `@room`, a user id) never pings anyone (intentional mentions, MSC3952).
  */
 export function toMessageContent(rendered: RenderedMessage, msgtype: AlertMsgtype): Record<string, unknown> {
-  const content: Record<string, unknown> = { msgtype, body: rendered.body };
-  if (rendered.html !== undefined) {
+  const { body, html } = fitted(rendered);
+  const content: Record<string, unknown> = { msgtype, body };
+  if (html !== undefined) {
     content.format = 'org.matrix.custom.html';
-    content.formatted_body = rendered.html;
+    content.formatted_body = html;
   }
   content['m.mentions'] = {};
   return content;
