@@ -72,13 +72,15 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions = {}
 
 /** Runs a batch in one transaction, each work in its own savepoint; with a WAL sync of our own, commits without one. */
 function committer(db: Database, ownSync: boolean): (batch: readonly Waiting[]) => Outcome[] {
-  const run = (batch: readonly Waiting[]): Outcome[] => db.transaction(() => batch.map((w): Outcome => {
+  // Built once: better-sqlite3 builds four wrappers per db.transaction() call. Nested, the inner one is a savepoint.
+  const inSavepoint = db.transaction((work: () => unknown) => work());
+  const run = db.transaction((batch: readonly Waiting[]) => batch.map((w): Outcome => {
     try {
-      return { ok: true, value: db.transaction(w.work)() };
+      return { ok: true, value: inSavepoint(w.work) };
     } catch (error) {
       return { ok: false, error };
     }
-  }))();
+  }));
   if (!ownSync) return run;
   const level = db.pragma('synchronous', { simple: true }) as number;
   // exec, not a kept statement: SQLite applies this pragma when it compiles it, so a prepared one's first run does
