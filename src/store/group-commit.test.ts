@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './db.js';
 import { createGroupCommit } from './group-commit.js';
@@ -12,14 +15,27 @@ describe('group commit', () => {
   }
 
   it('stores the works of one turn in one transaction, resolving each with its own result', async () => {
-    const { db, group, insert, count } = setup();
-    let transactions = 0;
-    const original = db.transaction.bind(db);
-    db.transaction = ((fn: () => unknown) => { transactions++; return original(fn); }) as typeof db.transaction;
-    const results = await Promise.all(['a', 'b', 'c'].map((v) => group(() => insert.run(v).changes)));
-    expect(results).toEqual([1, 1, 1]);
-    expect(count()).toBe(3);
-    expect(transactions).toBe(4); // one shared transaction, one savepoint per work
+    const folder = mkdtempSync(join(tmpdir(), 'vigie-group-'));
+    try {
+      const db = openDatabase(join(folder, 'vigie.db'));
+      db.exec('CREATE TABLE t (v TEXT UNIQUE)');
+      const other = openDatabase(join(folder, 'vigie.db'));
+      const seenByOther = () => (other.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+      const group = createGroupCommit(db);
+      const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+      const seen: number[] = [];
+      const results = await Promise.all(['a', 'b', 'c'].map((v) => group(() => {
+        seen.push(seenByOther());
+        return insert.run(v).changes;
+      })));
+      expect(results).toEqual([1, 1, 1]);
+      expect(seen).toEqual([0, 0, 0]); // nothing committed until the last work of the turn has run
+      expect(seenByOther()).toBe(3);
+      other.close();
+      db.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('rolls back and rejects only the work that failed', async () => {
@@ -36,3 +52,4 @@ describe('group commit', () => {
     await expect(pending).rejects.toThrow(/not open/);
   });
 });
+

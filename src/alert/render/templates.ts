@@ -8,6 +8,7 @@ import { EVENT_TIME } from './date-filter.js';
 import { createEngine, DEFAULT_LIMITS, type TemplateLimits } from './engine.js';
 import { markdownEscape, markdownToHtml, usesMarkdown } from './markdown.js';
 import { shapeText, type RenderedMessage } from './message.js';
+import { clearRenderValues, markOutput, oneRenderSuffices, splitRender } from './one-pass.js';
 
 /** A template that does not parse, or fails to render; names the template so a person can find it. */
 export class TemplateError extends Error {
@@ -49,10 +50,14 @@ export function groupContext(events: readonly AlertEvent[]): Record<string, unkn
   return { events: events.map((event) => ({ ...kumaContext(event), time: event.time.toISOString() })), count: events.length, counts };
 }
 
-/** One template, parsed for plain text and, when it is Markdown, parsed again with Markdown-escaped outputs. */
+/**
+ * One template, parsed for plain text and, when it is Markdown, parsed again with Markdown-escaped outputs, and once
+ * more with marked outputs when one render can give both texts (see one-pass.ts).
+ */
 interface Compiled {
   plain: Template[];
   markdown?: Template[];
+  once?: Template[];
   /** Whether some outputs sit in code spans, whose values are put back into the HTML after markdown-it. */
   hasCode?: boolean;
 }
@@ -83,6 +88,7 @@ export function compileTemplates(templates: Record<string, string>, options: Com
   const markdownEngine = createEngine({
     timezone: options.timezone, limits, outputEscape: markdownEscape, filters: { [CODE_FILTER]: codeValueFilter },
   });
+  const onceEngine = createEngine({ timezone: options.timezone, limits, outputEscape: markOutput, filters: { [CODE_FILTER]: codeValueFilter } });
   const compiled = new Map<string, Compiled>();
   for (const [name, source] of Object.entries({ ...BUILTIN_TEMPLATES, ...templates })) {
     const plain = parse(plainEngine, name, source, limits.parseLimit);
@@ -91,12 +97,13 @@ export function compileTemplates(templates: Record<string, string>, options: Com
       continue;
     }
     const marked = markCodeOutputs(source);
-    compiled.set(name, { plain, markdown: parse(markdownEngine, name, marked, Infinity), hasCode: marked !== source });
+    const once = oneRenderSuffices(source) ? parse(onceEngine, name, marked, Infinity) : undefined;
+    compiled.set(name, { plain, markdown: parse(markdownEngine, name, marked, Infinity), once, hasCode: marked !== source });
   }
 
   function renderWith(engine: Liquid, name: string, templates: Template[], scope: object): string {
     try {
-      return shapeText(String(engine.renderSync(templates, scope)));
+      return String(engine.renderSync(templates, scope));
     } catch (error) {
       throw new TemplateError(name, `render failed: ${describe(error)}`);
     }
@@ -108,9 +115,12 @@ export function compileTemplates(templates: Record<string, string>, options: Com
       throw new TemplateError(name, `no such template (known: ${[...compiled.keys()].join(', ')}); add it under templates: in the config`);
     }
     scope[EVENT_TIME] = time;
-    const body = renderWith(plainEngine, name, template.plain, scope);
-    if (!template.markdown) return { body };
-    const html = markdownToHtml(renderWith(markdownEngine, name, template.markdown, scope));
+    if (!template.markdown) return { body: shapeText(renderWith(plainEngine, name, template.plain, scope)) };
+    // Markdown: one render when it gives both texts (the default template: 41 µs instead of 60), else the plain and the escaped one.
+    const split = template.once ? splitRender(renderWith(onceEngine, name, template.once, scope), scope) : undefined;
+    if (!split) clearRenderValues(scope);
+    const body = shapeText(split?.plain ?? renderWith(plainEngine, name, template.plain, scope));
+    const html = markdownToHtml(shapeText(split?.markdown ?? renderWith(markdownEngine, name, template.markdown, scope)));
     return { body, html: template.hasCode ? fillCodeValues(html, scope) : html };
   }
 
