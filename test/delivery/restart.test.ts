@@ -9,6 +9,7 @@ import { Outbox } from '../../src/delivery/outbox.js';
 import { openDatabase } from '../../src/store/db.js';
 import { acquireLock } from '../../src/store/lock.js';
 import { captureLogger, FakeSender } from '../support/delivery.js';
+import { waitFor } from '../support/wait.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const dbFile = (): string => join(mkdtempSync(join(tmpdir(), 'vigie-restart-')), 'data', 'vigie.db');
@@ -37,14 +38,6 @@ function startEnqueuer(path: string) {
   return { child, committed, exited, isAlive: () => alive };
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('restart', () => {
   it('a new Outbox and Deliverer on the same file resume pending rows with their txnIds; an aborted send is re-sent, nothing twice', async () => {
     const path = dbFile();
@@ -55,7 +48,7 @@ describe('restart', () => {
     const deliverer1 = new Deliverer({ outbox: outbox1, sender: sender1, logger: captureLogger().logger });
     const rows = outbox1.enqueue([message('!a:x', 'a1'), message('!a:x', 'a2'), message('!a:x', 'a3'), message('!b:x', 'b1')]);
     deliverer1.wake('!a:x');
-    await waitFor(() => sender1.calls.length === 2, 'a2 in flight');
+    await waitFor('a2 in flight', () => sender1.calls.length === 2);
     await deliverer1.stop(0);
     db1.close();
     expect(sender1.bodies('!a:x')).toEqual(['a1']);
@@ -78,7 +71,7 @@ describe('restart', () => {
   it('after SIGKILL, every committed alert is delivered, whole batches only, with the txnIds stored at enqueue', async () => {
     const path = dbFile();
     const enqueuer = startEnqueuer(path);
-    await waitFor(() => enqueuer.committed.length >= 30 || !enqueuer.isAlive(), '30 committed batches');
+    await waitFor('30 committed batches', () => enqueuer.committed.length >= 30 || !enqueuer.isAlive());
     expect(enqueuer.isAlive()).toBe(true);
     expect(() => acquireLock(path)).toThrow(`another Vigie (pid ${enqueuer.child.pid}) is using this database`);
     enqueuer.child.kill('SIGKILL');

@@ -6,7 +6,8 @@ import type { RetryKind } from '../../src/delivery/retry-policy.js';
 import type { DownMode } from '../support/homeserver.js';
 import { captureLogger } from '../support/delivery.js';
 import { alert, expectedSeries, seriesBody } from './support/alerts.js';
-import { expectRoomHolds, sendRequests, startBotHomeserver, waitFor, within, writeE2eConfig, type BotHomeserver } from './support/harness.js';
+import { waitFor, within } from '../support/wait.js';
+import { expectRoomHolds, sendRequests, startBotHomeserver, writeE2eConfig, type BotHomeserver } from './support/harness.js';
 
 let setup: BotHomeserver | undefined;
 let app: App | undefined;
@@ -48,13 +49,13 @@ describe('exactly once, end to end', () => {
     raise(vigie, 'outage', ['a', 'b'], 20);
     // Down long enough for both rooms to fail repeatedly at the longest backoff (1 s here, 5 min by default).
     const failuresIn = (roomId: string): number => retries.filter((r) => r.roomId === roomId).length;
-    await waitFor(() => failuresIn(rooms.a!) >= 3 && failuresIn(rooms.b!) >= 3, 'three failed attempts in each room');
+    await waitFor('three failed attempts in each room', () => failuresIn(rooms.a!) >= 3 && failuresIn(rooms.b!) >= 3);
     expect(vigie.outbox.depth()).toEqual({ total: 20, byRoom: { [rooms.a!]: 10, [rooms.b!]: 10 } });
     expect(new Set(retries.map((r) => r.kind))).toEqual(new Set([kind]));
     expect(Math.max(...retries.map((r) => r.delayMs))).toBeLessThanOrEqual(1_000);
 
     await hs.setDown(false);
-    await within(vigie.deliverer!.whenIdle(), 'delivery after the outage');
+    await within('delivery after the outage', vigie.deliverer!.whenIdle());
     expectRoomHolds(hs, rooms.a!, expectedSeries('outage', ['a', 'b'], 20, 'a'));
     expectRoomHolds(hs, rooms.b!, expectedSeries('outage', ['a', 'b'], 20, 'b'));
     expect(vigie.outbox.depth().total).toBe(0);
@@ -70,7 +71,7 @@ describe('exactly once, end to end', () => {
     const started = Date.now();
 
     raise(vigie, 'burst', ['ops'], 50);
-    await within(vigie.deliverer!.whenIdle(), 'delivery of the burst', 30_000);
+    await within('delivery of the burst', vigie.deliverer!.whenIdle(), 30_000);
     const elapsedMs = Date.now() - started;
 
     expectRoomHolds(hs, rooms.ops!, expectedSeries('burst', ['ops'], 50, 'ops'));

@@ -8,7 +8,8 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../support/delivery.js';
 import { writeConfig } from '../support/cli.js';
-import { startBotHomeserver, waitFor, type BotHomeserver } from './support/harness.js';
+import { waitFor } from '../support/wait.js';
+import { startBotHomeserver, type BotHomeserver } from './support/harness.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 let setup: BotHomeserver | undefined;
@@ -60,12 +61,12 @@ describe('vigie run with monitors', () => {
     const room = setup.rooms.ops!;
     const bodies = () => setup!.hs.messages(room).map((m) => String(m.content.body));
 
-    await waitFor(() => bodies().length >= 1, 'the DOWN alert', 20_000);
+    await waitFor('the DOWN alert', () => bodies().length >= 1, 20_000);
     expect(bodies()[0]).toMatch(/^🚨 ALERTE : SERVICE HORS LIGNE\n\n🖥️ Service : Site web\n🌐 Cible : http:\/\/127\.0\.0\.1:\d+\/health\n💬 Message : \[Site web\] \[🔴 Down\] /);
     const root = setup.hs.messages(room)[0]!;
     service.setStatus(200);
     // The outage reads as an incident: the recovery in the first message's thread, and that message edited.
-    await waitFor(() => bodies().length >= 3, 'the recovery', 20_000);
+    await waitFor('the recovery', () => bodies().length >= 3, 20_000);
     const [reply, edit] = setup.hs.messages(room).slice(1).sort((a) => (a.content['m.new_content'] ? 1 : -1));
     expect(reply!.content.body).toMatch(/^✅ SERVICE EN LIGNE\n\n🖥️ Service : Site web/);
     expect(reply!.content['m.relates_to']).toMatchObject({ rel_type: 'm.thread', event_id: root.event_id });
@@ -76,16 +77,16 @@ describe('vigie run with monitors', () => {
     const address = String(vigie.logged('listening')?.address);
     writeFileSync(path, yaml(setup, service.url, `  - { name: Port, type: tcp, hostname: 127.0.0.1, port: ${new URL(service.url).port}, interval: 1s }\n`));
     vigie.child.kill('SIGHUP');
-    await waitFor(() => vigie.logged('configuration reloaded') !== undefined, 'the reload');
+    await waitFor('the reload', () => vigie.logged('configuration reloaded') !== undefined);
     const { monitors } = await (await fetch(`${address}/api/monitors`)).json() as { monitors: Array<{ name: string }> };
     expect(monitors.map((m) => m.name).sort()).toEqual(['Port', 'Site web']);
 
     writeFileSync(path, yaml(setup, service.url).replace('template: seed', 'template: nope'));
     vigie.child.kill('SIGHUP');
-    await waitFor(() => vigie.logged('the new configuration was refused; the previous one keeps running') !== undefined, 'the refusal');
+    await waitFor('the refusal', () => vigie.logged('the new configuration was refused; the previous one keeps running') !== undefined);
     expect((await fetch(`${address}/healthz`)).status).toBe(200);
 
     vigie.child.kill('SIGTERM');
-    await waitFor(() => vigie.logged('stopped') !== undefined, 'a clean stop');
+    await waitFor('a clean stop', () => vigie.logged('stopped') !== undefined);
   }, 60_000);
 });

@@ -5,7 +5,8 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { captureLogger } from '../support/delivery.js';
 import { alert } from './support/alerts.js';
-import { expectRoomHolds, startBotHomeserver, within, writeE2eConfig, writeToken, type BotHomeserver } from './support/harness.js';
+import { within } from '../support/wait.js';
+import { expectRoomHolds, startBotHomeserver, writeE2eConfig, writeToken, type BotHomeserver } from './support/harness.js';
 
 let setup: BotHomeserver | undefined;
 let app: App | undefined;
@@ -33,12 +34,12 @@ describe('a revoked access token', () => {
     const { vigie, log } = await startVigie(config);
     vigie.dispatch(alert('a', 'a before'));
     vigie.dispatch(alert('b', 'b before'));
-    await within(vigie.deliverer!.whenIdle(), 'the first alerts, with the working token');
+    await within('the first alerts, with the working token', vigie.deliverer!.whenIdle());
 
     hs.revokeToken(setup.token);
     const parked = once(vigie.deliverer!, 'parked');
     for (const n of [1, 2, 3]) for (const room of ['a', 'b']) vigie.dispatch(alert(room, `${room} after ${n}`));
-    await within(parked, 'the deliverer to park');
+    await within('the deliverer to park', parked);
 
     expect(vigie.deliverer!.parked().map((p) => p.roomId).sort()).toEqual([rooms.a, rooms.b].sort());
     expect(vigie.outbox.depth()).toEqual({ total: 6, byRoom: { [rooms.a!]: 3, [rooms.b!]: 3 } });
@@ -60,7 +61,7 @@ describe('a revoked access token', () => {
     const fresh = hs.issueToken(bot, 'NEWSESSION');
     writeToken(config, fresh);
     const restarted = await startVigie(config);
-    await within(restarted.vigie.deliverer!.whenIdle(), 'delivery with the new token');
+    await within('delivery with the new token', restarted.vigie.deliverer!.whenIdle());
     expect(restarted.vigie.outbox.depth().total).toBe(0);
     expect(restarted.vigie.deliverer!.parked()).toEqual([]);
     expectRoomHolds(hs, rooms.a!, ['a before', 'a after 1', 'a after 2', 'a after 3']);

@@ -8,8 +8,9 @@ import { captureLogger } from '../support/delivery.js';
 import { expectedSeries } from './support/alerts.js';
 import { startChildApp, type ChildApp } from './support/child.js';
 import {
-  databasePath, expectRoomHolds, sendRequests, startBotHomeserver, waitFor, within, writeE2eConfig, type BotHomeserver,
+  databasePath, expectRoomHolds, sendRequests, startBotHomeserver, writeE2eConfig, type BotHomeserver,
 } from './support/harness.js';
+import { waitFor, within } from '../support/wait.js';
 
 let setup: BotHomeserver | undefined;
 const children: ChildApp[] = [];
@@ -48,7 +49,7 @@ describe('SIGKILL in the middle of a send', () => {
     children.push(first);
     const { pid } = await first.waitFor('started');
     await first.waitFor('dispatched');
-    await waitFor(() => hungAfterStoring(setup!).length === 1, 'the homeserver to store the first alert without answering');
+    await waitFor('the homeserver to store the first alert without answering', () => hungAfterStoring(setup!).length === 1);
     const [stored] = hs.messages(roomId);
     await killHard(first);
 
@@ -62,7 +63,7 @@ describe('SIGKILL in the middle of a send', () => {
     const sent: Array<{ row: OutboxRow; eventId: string }> = [];
     app.deliverer!.on('sent', (e) => sent.push(e));
     await app.start();
-    await within(app.deliverer!.whenIdle(), 'the restarted Vigie to deliver the queue');
+    await within('the restarted Vigie to deliver the queue', app.deliverer!.whenIdle());
     expect(app.outbox.depth().total).toBe(0);
     await app.stop();
 
@@ -82,10 +83,10 @@ describe('SIGKILL in the middle of a send', () => {
     children.push(first);
     await first.waitFor('dispatched');
     const delivered = (): number => hs.messages(rooms.a!).length + hs.messages(rooms.b!).length;
-    await waitFor(() => delivered() >= 20, 'the first 20 alerts in the rooms');
+    await waitFor('the first 20 alerts in the rooms', () => delivered() >= 20);
     // Each room has one send in flight at a time, so the next two sends are one per room.
     hs.failNext(2, 'hang-after-send');
-    await waitFor(() => hungAfterStoring(setup!).length === 2, 'a send caught mid-way in each room');
+    await waitFor('a send caught mid-way in each room', () => hungAfterStoring(setup!).length === 2);
     const hung = hungAfterStoring(setup);
     await killHard(first);
     const deliveredBeforeKill = delivered();

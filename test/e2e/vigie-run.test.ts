@@ -7,8 +7,9 @@ import { Outbox } from '../../src/delivery/outbox.js';
 import { openDatabase } from '../../src/store/db.js';
 import type { LogLine } from '../support/delivery.js';
 import {
-  bodies, databasePath, startBotHomeserver, waitFor, within, writeE2eConfig, type BotHomeserver,
+  bodies, databasePath, startBotHomeserver, writeE2eConfig, type BotHomeserver,
 } from './support/harness.js';
+import { waitFor, within } from '../support/wait.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 
@@ -48,12 +49,12 @@ describe('vigie run', () => {
     db.close();
 
     const run = vigieRun(config);
-    await waitFor(() => run.logged('Vigie is running') !== undefined || run.child.exitCode !== null, '"Vigie is running"', 20_000);
+    await waitFor('"Vigie is running"', () => run.logged('Vigie is running') !== undefined || run.child.exitCode !== null, 20_000);
     expect(run.stderr()).toBe('');
     const address = String(run.logged('listening')?.address);
     expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(address).not.toMatch(/:0$/);
-    await waitFor(() => setup!.hs.messages(roomId).length === 3, 'the queued alerts in the room');
+    await waitFor('the queued alerts in the room', () => setup!.hs.messages(roomId).length === 3);
     expect(bodies(setup.hs, roomId)).toEqual(['one', 'two', 'three']);
 
     const health = await fetch(`${address}/healthz`);
@@ -72,13 +73,13 @@ describe('vigie run', () => {
 
     // One Vigie per database: a second one is refused, naming the first, which goes on serving.
     const second = vigieRun(config);
-    expect((await within(second.exited, 'the second vigie run to give up', 15_000)).code).not.toBe(0);
+    expect((await within('the second vigie run to give up', second.exited, 15_000)).code).not.toBe(0);
     expect(second.stderr()).toContain(`another Vigie (pid ${run.child.pid}) is using this database`);
     expect((await fetch(`${address}/healthz`)).status).toBe(200);
 
     const signalled = Date.now();
     run.child.kill('SIGTERM');
-    expect(await within(run.exited, 'vigie run to exit after SIGTERM', 5_000)).toEqual({ code: 0, signal: null });
+    expect(await within('vigie run to exit after SIGTERM', run.exited, 5_000)).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalled).toBeLessThan(5_000);
     expect(run.logged('stopped')).toBeDefined();
     expect(run.stderr()).toBe('');

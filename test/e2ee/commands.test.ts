@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/logging.js';
 import { writeConfig } from '../support/cli.js';
 import { startHomeserver, type TestHomeserver } from '../support/homeserver.js';
 import { startJsSdkClient, type JsSdkClient } from '../support/js-sdk-client.js';
-import { waitFor } from '../e2e/support/harness.js';
+import { waitFor } from '../support/wait.js';
 
 let hs: TestHomeserver;
 let app: App | undefined;
@@ -34,13 +34,13 @@ server: { listen: "127.0.0.1:0" }
     app = await createApp(await loadConfig(config), { logger: silentLogger(), server: true });
     await app.start();
     // The first /sync answer opens the encryption, which publishes the device's keys for members to encrypt to.
-    await waitFor(() => hs.hasDeviceKeys(bot, 'VIGIEDEV'), 'the bot\'s device keys');
+    await waitFor('the bot\'s device keys', () => hs.hasDeviceKeys(bot, 'VIGIEDEV'));
 
     alice = await startJsSdkClient(hs.url, aliceId, 'ALICEPHONE', hs.issueToken(aliceId, 'ALICEPHONE'));
     const { event_id: command } = await alice.client.sendTextMessage(room, '!vigie status');
     expect(hs.messages(room).find((m) => m.event_id === command)?.type).toBe('m.room.encrypted');
 
-    await waitFor(() => hs.messages(room).some((m) => m.sender === bot), 'the bot\'s answer');
+    await waitFor('the bot\'s answer', () => hs.messages(room).some((m) => m.sender === bot));
     const answer = hs.messages(room).find((m) => m.sender === bot)!;
     expect(answer.type).toBe('m.room.encrypted');
     const clear = await alice.decrypted(answer.event_id);

@@ -7,7 +7,8 @@ import { captureLogger } from '../support/delivery.js';
 import { startJsSdkClient, type JsSdkClient } from '../support/js-sdk-client.js';
 import { expectedSeries } from '../e2e/support/alerts.js';
 import { startChildApp, type ChildApp } from '../e2e/support/child.js';
-import { sendRequests, startBotHomeserver, waitFor, within, writeE2eConfig, type BotHomeserver } from '../e2e/support/harness.js';
+import { waitFor, within } from '../support/wait.js';
+import { sendRequests, startBotHomeserver, writeE2eConfig, type BotHomeserver } from '../e2e/support/harness.js';
 
 let setup: BotHomeserver | undefined;
 let owner: JsSdkClient | undefined;
@@ -37,7 +38,7 @@ describe('SIGKILL in the middle of an encrypted send', () => {
     children.push(first);
     await first.waitFor('dispatched');
     // The homeserver stored the first encrypted alert and never answered; Vigie is killed while it waits.
-    await waitFor(() => hs.messages(roomId).length === 1 && sendRequests(hs).some((r) => r.status === 0), 'the first alert stored, unanswered');
+    await waitFor('the first alert stored, unanswered', () => hs.messages(roomId).length === 1 && sendRequests(hs).some((r) => r.status === 0));
     const [stored] = hs.messages(roomId);
     first.process.kill('SIGKILL');
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
@@ -46,7 +47,7 @@ describe('SIGKILL in the middle of an encrypted send', () => {
     const log = captureLogger('warn');
     const app = await createApp(await loadConfig(config), { logger: log.logger, lock: true });
     await app.start();
-    await within(app.deliverer!.whenIdle(), 'the restarted Vigie to deliver the queue', 30_000);
+    await within('the restarted Vigie to deliver the queue', app.deliverer!.whenIdle(), 30_000);
     await app.stop();
 
     const messages = hs.messages(roomId);

@@ -13,9 +13,10 @@ import { createGrouping } from '../../src/incidents/grouping.js';
 import { IncidentStore } from '../../src/incidents/store.js';
 import { RoomSender } from '../../src/matrix/room-sender.js';
 import { openDatabase, type Database } from '../../src/store/db.js';
-import { startBotHomeserver, waitFor, type BotHomeserver } from '../e2e/support/harness.js';
+import { startBotHomeserver, type BotHomeserver } from '../e2e/support/harness.js';
 import { captureLogger } from '../support/delivery.js';
 import type { TimelineEntry } from '../support/homeserver.js';
+import { waitFor } from '../support/wait.js';
 
 interface Vigie { dispatch: Dispatch; deliverer: Deliverer; outbox: Outbox; db: Database; stop(): Promise<void> }
 
@@ -69,7 +70,7 @@ describe('grouping', () => {
     t.vigie.dispatch(event('api', 'down'));
     await sleep(100);
     t.vigie.dispatch(event('web', 'down'));
-    await waitFor(() => t.messages().length >= 1, 'the group message');
+    await waitFor('the group message', () => t.messages().length >= 1);
     await t.vigie.deliverer.whenIdle();
     const [message] = t.messages();
     expect(t.messages()).toHaveLength(1);
@@ -90,7 +91,7 @@ describe('grouping', () => {
       while (Date.now() < t0 + i * 3) await sleep(1);
       t.vigie.dispatch(event(`service-${String(i).padStart(2, '0')}`, 'down'));
     }
-    await waitFor(() => t.vigie.outbox.depth().total === 0, 'every alert delivered');
+    await waitFor('every alert delivered', () => t.vigie.outbox.depth().total === 0);
     const outage = t.messages().slice(before);
     expect(outage.length).toBeLessThanOrEqual(3);
     const text = outage.map((m) => String(m.content.body)).join('\n');
@@ -104,7 +105,7 @@ describe('grouping', () => {
     await t.vigie.deliverer.whenIdle();
     const before = t.messages().length;
     for (let i = 0; i < 50; i++) t.vigie.dispatch(event(`service-${i}`, 'down'));
-    await waitFor(() => t.vigie.outbox.depth().total === 0, 'every alert delivered');
+    await waitFor('every alert delivered', () => t.vigie.outbox.depth().total === 0);
     const outage = t.messages().slice(before);
     expect(t.setup.hs.requests.some((r) => r.method === 'PUT' && r.status === 429)).toBe(true);
     expect(outage.length).toBeLessThanOrEqual(3);
@@ -115,9 +116,9 @@ describe('grouping', () => {
     const t = await setUp({ groupWait: 50, incidents: 'off' });
     t.setup.hs.failNext(1, { status: 429, errcode: 'M_LIMIT_EXCEEDED', error: 'Too Many Requests', retryAfterMs: 300 });
     t.vigie.dispatch(event('a', 'down'));
-    await waitFor(() => t.setup.hs.requests.some((r) => r.method === 'PUT' && r.status === 429), 'the room to be held back');
+    await waitFor('the room to be held back', () => t.setup.hs.requests.some((r) => r.method === 'PUT' && r.status === 429));
     for (const name of ['b', 'c', 'd', 'e']) t.vigie.dispatch(event(name, 'down'));
-    await waitFor(() => t.vigie.outbox.depth().total === 0, 'every alert delivered');
+    await waitFor('every alert delivered', () => t.vigie.outbox.depth().total === 0);
     const bodies = t.messages().map((m) => String(m.content.body));
     expect(bodies).toHaveLength(2);
     expect(bodies[0]).toContain('DOWN — a');
@@ -132,7 +133,7 @@ describe('incidents', () => {
     t.vigie.dispatch(event('api', 'down', new Date(start)));
     t.vigie.dispatch(event('api', 'down', new Date(start + 60_000)));
     t.vigie.dispatch(event('api', 'up', new Date(start + 12 * 60_000)));
-    await waitFor(() => t.messages().length === 4, 'root, resend, recovery, edit');
+    await waitFor('root, resend, recovery, edit', () => t.messages().length === 4);
     const [root, resend, recovery, edit] = t.messages();
     expect(relation(root!)).toBeUndefined();
     for (const reply of [resend!, recovery!]) {
@@ -150,12 +151,12 @@ describe('incidents', () => {
   it('a recovery after a restart still lands in the thread and edits the root', async () => {
     const t = await setUp({ groupWait: 0 });
     t.vigie.dispatch(event('api', 'down', new Date(Date.now() - 5 * 60_000)));
-    await waitFor(() => t.messages().length === 1, 'the root');
+    await waitFor('the root', () => t.messages().length === 1);
     await t.vigie.stop();
     const again = startVigie(t.setup, t.path, { groupWait: 0 });
     cleanups.push(() => again.stop());
     again.dispatch(event('api', 'up'));
-    await waitFor(() => t.messages().length === 3, 'recovery and edit');
+    await waitFor('recovery and edit', () => t.messages().length === 3);
     const [root, recovery, edit] = t.messages();
     expect(relation(recovery!)).toMatchObject({ rel_type: 'm.thread', event_id: root!.event_id });
     expect(relation(edit!)).toEqual({ rel_type: 'm.replace', event_id: root!.event_id });
@@ -167,7 +168,7 @@ describe('incidents', () => {
       const t = await setUp({ groupWait: 0, incidents: mode });
       t.vigie.dispatch(event('api', 'down'));
       t.vigie.dispatch(event('api', 'up'));
-      await waitFor(() => t.vigie.outbox.depth().total === 0 && t.messages().length === 2, `${mode}: two messages`);
+      await waitFor(`${mode}: two messages`, () => t.vigie.outbox.depth().total === 0 && t.messages().length === 2);
       expect(t.messages().map((m) => relation(m)?.rel_type ?? null)).toEqual([null, ...expected]);
     }
   });
@@ -176,7 +177,7 @@ describe('incidents', () => {
     const t = await setUp({ groupWait: 0, incidents: 'off' });
     t.vigie.dispatch(event('api', 'down'));
     t.vigie.dispatch(event('api', 'up'));
-    await waitFor(() => t.messages().length === 2, 'two messages');
+    await waitFor('two messages', () => t.messages().length === 2);
     await t.vigie.deliverer.whenIdle();
     expect(t.messages().map((m) => relation(m))).toEqual([undefined, undefined]);
     expect(t.messages().map((m) => String(m.content.body).split('\n')[0])).toEqual(['🔴 **DOWN — api**', '✅ **UP — api**']);
@@ -187,7 +188,7 @@ describe('incidents', () => {
     t.setup.hs.failNext(1, { status: 413, errcode: 'M_TOO_LARGE', error: 'event too large' });
     t.vigie.dispatch(event('api', 'down'));
     t.vigie.dispatch(event('api', 'up'));
-    await waitFor(() => t.vigie.outbox.depth().total === 0, 'every row settled');
+    await waitFor('every row settled', () => t.vigie.outbox.depth().total === 0);
     const messages = t.messages();
     expect(messages.map((m) => relation(m))).toEqual([undefined, undefined]);
     expect(messages.map((m) => String(m.content.body).split('\n')[0])).toEqual(['✅ **UP — api**', '✅ Resolved after 0 s']);
@@ -196,9 +197,9 @@ describe('incidents', () => {
   it('recoveries of a grouped outage share the group\'s thread: one reply and one edit', async () => {
     const t = await setUp({ groupWait: 200 });
     for (const name of ['a', 'b', 'c']) t.vigie.dispatch(event(name, 'down', new Date(Date.now() - 3 * 60_000)));
-    await waitFor(() => t.messages().length === 1, 'the group root');
+    await waitFor('the group root', () => t.messages().length === 1);
     for (const name of ['a', 'b', 'c']) t.vigie.dispatch(event(name, 'up'));
-    await waitFor(() => t.vigie.outbox.depth().total === 0 && t.messages().length === 3, 'one reply and one edit');
+    await waitFor('one reply and one edit', () => t.vigie.outbox.depth().total === 0 && t.messages().length === 3);
     const [root, reply, edit] = t.messages();
     expect(relation(reply!)).toMatchObject({ rel_type: 'm.thread', event_id: root!.event_id });
     expect(reply!.content.body).toMatch(/^✅ \*\*3 services UP\*\*/);

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/logging.js';
 import { writeConfig } from '../support/cli.js';
 import { startHomeserver, type TestHomeserver } from '../support/homeserver.js';
-import { waitFor } from '../e2e/support/harness.js';
+import { waitFor } from '../support/wait.js';
 import { fixture } from './harness.js';
 
 describe('Uptime Kuma through Vigie', () => {
@@ -39,7 +39,7 @@ server: { listen: "127.0.0.1:0" }
       method: 'POST', headers: down.headers, body: JSON.stringify(down.body),
     });
     expect(answer.status).toBe(202);
-    await waitFor(() => hs.messages(room).length > 0, 'the alert in the room');
+    await waitFor('the alert in the room', () => hs.messages(room).length > 0);
     const message = hs.messages(room)[0]!;
     expect(message.content.body).toMatch(/^🚨 ALERTE : SERVICE HORS LIGNE\n\n🖥️ Service : Local Target 9998\n🌐 Cible : http:\/\/127.0.0.1:9998\/health/);
     expect(message.content.body).toContain('⏰ Heure : 26/11/2026 13:09');
@@ -54,7 +54,7 @@ server: { listen: "127.0.0.1:0" }
     const { event_id } = await first.json() as { event_id: string };
     const again = await send();
     expect(await again.json()).toEqual({ event_id });
-    await waitFor(() => hs.messages(room).length > 0, 'the alert in the room');
+    await waitFor('the alert in the room', () => hs.messages(room).length > 0);
     const message = hs.messages(room)[0]!;
     expect(message.content.body).toMatch(/^🚨 ALERTE : SERVICE HORS LIGNE/);
     await app.deliverer!.whenIdle();

@@ -5,7 +5,8 @@ import { HeartbeatStore } from '../../src/monitor/heartbeats.js';
 import { monitorRoutes } from '../../src/monitor/routes.js';
 import { openDatabase } from '../../src/store/db.js';
 import { startHttpsTarget } from '../support/targets.js';
-import { CONFIG_HEAD, startEngine, startSwitchableTarget, tempFolder, waitFor, type EngineRun } from './harness.js';
+import { CONFIG_HEAD, startEngine, startSwitchableTarget, tempFolder, type EngineRun } from './harness.js';
+import { waitFor } from '../support/wait.js';
 
 let folder: Awaited<ReturnType<typeof tempFolder>>;
 const cleanups: (() => Promise<void>)[] = [];

@@ -30,15 +30,6 @@ export async function startSwitchableTarget(initial = 200): Promise<{ url: strin
   return target;
 }
 
-/** Waits until `condition` holds, checking every 10 ms; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** The header of every test config: one room, a template printing status, name and the beat's message. */
 export const CONFIG_HEAD = `
 matrix: { homeserver: https://matrix.example.org }

@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/logging.js';
 import { MatrixClient } from '../../src/matrix/client.js';
 import { writeConfig } from '../support/cli.js';
 import { startHomeserver, type TestHomeserver } from '../support/homeserver.js';
-import { waitFor } from '../e2e/support/harness.js';
+import { waitFor } from '../support/wait.js';
 
 let hs: TestHomeserver;
 let app: App | undefined;
@@ -38,15 +38,15 @@ server: { listen: "127.0.0.1:0" }
     app = await createApp(await loadConfig(writeConfig(yaml, { token: hs.issueToken(bot) })), { logger: silentLogger(), server: true });
     await app.start();
     // The loop's first /sync only sets where it starts; the second is the long-poll that will see the reaction.
-    await waitFor(() => hs.requests.filter((r) => r.path.includes('/sync')).length >= 2, 'the room to be followed');
+    await waitFor('the room to be followed', () => hs.requests.filter((r) => r.path.includes('/sync')).length >= 2);
 
     app.dispatch(down('first'));
-    await waitFor(() => hs.messages(room).length === 1, 'the outage\'s message');
+    await waitFor('the outage\'s message', () => hs.messages(room).length === 1);
     const root = hs.messages(room)[0]!;
     const aliceClient = new MatrixClient({ baseUrl: hs.url, accessToken: hs.issueToken(alice) });
     await aliceClient.sendEvent(room, 'm.reaction', 'react-1', { 'm.relates_to': { rel_type: 'm.annotation', event_id: root.event_id, key: '👍️' } });
 
-    await waitFor(() => hs.messages(room).length === 2, 'the acknowledgement in the thread');
+    await waitFor('the acknowledgement in the thread', () => hs.messages(room).length === 2);
     const note = hs.messages(room)[1]!;
     expect(note.content.body).toBe('👍 Acknowledged by @alice:localhost: no more reminders for api');
     expect(note.content['m.relates_to']).toMatchObject({ rel_type: 'm.thread', event_id: root.event_id });
@@ -57,10 +57,10 @@ server: { listen: "127.0.0.1:0" }
 
     // The same by command, for another outage: the answer replies to the command, the note goes in that thread.
     app.dispatch(down('db down', 'db'));
-    await waitFor(() => hs.messages(room).length === 3, 'the second outage\'s message');
+    await waitFor('the second outage\'s message', () => hs.messages(room).length === 3);
     const dbRoot = hs.messages(room)[2]!;
     await aliceClient.sendEvent(room, 'm.room.message', 'cmd-1', { msgtype: 'm.text', body: '!vigie ack db' });
-    await waitFor(() => hs.messages(room).length === 6, 'the note and the answer');
+    await waitFor('the note and the answer', () => hs.messages(room).length === 6);
     const [, dbNote, answer] = hs.messages(room).slice(3);
     expect(dbNote!.content).toMatchObject({ body: '👍 Acknowledged by @alice:localhost: no more reminders for db', 'm.relates_to': { rel_type: 'm.thread', event_id: dbRoot.event_id } });
     expect(answer!.content.msgtype).toBe('m.notice');

@@ -1,6 +1,7 @@
 // Commands typed in the room, against the test homeserver: answers, power levels, mutes that the engine obeys.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { monitor, startVigie, tempFolder, startWorld, switchableCheck, synced, waitFor, type VigieRun, type World } from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { monitor, startVigie, tempFolder, startWorld, switchableCheck, synced, type VigieRun, type World } from './harness.js';
 
 let world: World;
 let vigie: VigieRun | undefined;

@@ -19,9 +19,7 @@ import { createRoomService, type RoomService } from '../../src/room/service.js';
 import { openDatabase, type Database } from '../../src/store/db.js';
 import { captureLogger } from '../support/delivery.js';
 import { startHomeserver, type TestHomeserver, type TimelineEntry } from '../support/homeserver.js';
-import { waitFor } from '../monitor/harness.js';
-
-export { waitFor };
+import { waitFor } from '../support/wait.js';
 
 /** The people of the room: the creator (100), a moderator (50), a member (0), and two outsiders. */
 export interface People {

@@ -8,7 +8,8 @@ import { Deliverer } from '../../src/delivery/deliverer.js';
 import { Outbox } from '../../src/delivery/outbox.js';
 import { silentLogger } from '../../src/logging.js';
 import { openDatabase, type Database } from '../../src/store/db.js';
-import { startWorld, waitFor, type World } from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { startWorld, type World } from './harness.js';
 
 let world: World;
 let db: Database;

@@ -1,7 +1,8 @@
 // Reactions and invites, against the test homeserver: who may acknowledge with 👍/✅, whose invites are accepted.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Acknowledger, AckOutcome } from '../../src/room/acknowledger.js';
-import { startVigie, startWorld, synced, waitFor, type VigieRun, type World } from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { startVigie, startWorld, synced, type VigieRun, type World } from './harness.js';
 
 let world: World;
 let vigie: VigieRun | undefined;

@@ -1,6 +1,7 @@
 // The /sync token survives restarts: old commands are never answered twice, the first run skips the history.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startVigie, startWorld, synced, tempFolder, waitFor, type VigieRun, type World } from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { startVigie, startWorld, synced, tempFolder, type VigieRun, type World } from './harness.js';
 
 let world: World;
 let folder: Awaited<ReturnType<typeof tempFolder>>;

@@ -80,28 +80,6 @@ export function databasePath(configPath: string): string {
   return join(dirname(configPath), 'data', 'vigie.db');
 }
 
-/** Waits until `condition` holds, polling every 10 ms; fails with `what` after the deadline. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Rejects with `what` if `promise` takes longer than timeoutMs. */
-export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** The bodies of the room's messages, in the order the room shows them. */
 export function bodies(hs: TestHomeserver, roomId: string): string[] {
   return hs.messages(roomId).map((m) => String(m.content.body));
