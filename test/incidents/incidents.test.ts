@@ -46,6 +46,37 @@ function event(name: string, status: 'down' | 'up', time = new Date()): AlertEve
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The homeserver's clock, which a test can stop: stopped while Vigie spends the burst, the limiter sees the burst spent
+ * at one instant, so the outage starts with the bucket exactly empty however long those sends took on this machine.
+ */
+function stoppableClock() {
+  let stoppedAt: number | undefined;
+  let lost = 0;
+  return {
+    now: () => (stoppedAt ?? Date.now()) - lost,
+    stop() { stoppedAt = Date.now(); },
+    start() { lost += Date.now() - stoppedAt!; stoppedAt = undefined; },
+  };
+}
+
+/** Spends the homeserver's burst of 10 with test messages (never grouped) while its clock stands still. */
+async function spendBurst(t: { vigie: Vigie }, clock: ReturnType<typeof stoppableClock>): Promise<void> {
+  clock.stop();
+  for (let i = 0; i < 10; i++) t.vigie.dispatch({ ...event(`warm-up ${i}`, 'down'), status: 'test' });
+  await t.vigie.deliverer.whenIdle();
+  clock.start();
+}
+
+/** Dispatches the DOWN of service-00 … service-49 evenly over `spreadMs`, as checks on the same interval find them. */
+async function outageOver(t: { vigie: Vigie }, spreadMs: number): Promise<void> {
+  const t0 = Date.now();
+  for (let i = 0; i < 50; i++) {
+    while (Date.now() < t0 + (i * spreadMs) / 50) await sleep(1);
+    t.vigie.dispatch(event(`service-${String(i).padStart(2, '0')}`, 'down'));
+  }
+}
 const relation = (m: TimelineEntry) => m.content['m.relates_to'] as { rel_type?: string; event_id?: string; 'm.in_reply_to'?: { event_id: string } } | undefined;
 const dbPath = () => join(mkdtempSync(join(tmpdir(), 'vigie-incidents-')), 'vigie.db');
 
@@ -80,17 +111,13 @@ describe('grouping', () => {
   });
 
   it('an outage of 50 monitors under Synapse\'s limit shape (burst 10, already spent) reaches the room as at most 3 messages', async () => {
-    // Synapse's 0.2 msg/s with a burst of 10, 100 times faster; the 10 s window becomes 100 ms.
-    const t = await setUp({ groupWait: 100 }, { messageRateLimit: { perSecond: 20, burst: 10 } });
-    for (let i = 0; i < 10; i++) t.vigie.dispatch({ ...event(`warm-up ${i}`, 'down'), status: 'test' });
-    await t.vigie.deliverer.whenIdle();
+    // Synapse's 0.2 msg/s with a burst of 10, 10 times faster: the 10 s window becomes 1 s, the outage's 15 s 1.5 s.
+    // Two messages (one per window); a fourth would take this machine stretching the 1.5 s outage past 3 s.
+    const clock = stoppableClock();
+    const t = await setUp({ groupWait: 1_000 }, { messageRateLimit: { perSecond: 2, burst: 10 }, now: clock.now });
+    await spendBurst(t, clock);
     const before = t.messages().length;
-    // The 50 DOWNs arrive over 150 ms (15 s at Synapse's pace), as checks on the same interval find them.
-    const t0 = Date.now();
-    for (let i = 0; i < 50; i++) {
-      while (Date.now() < t0 + i * 3) await sleep(1);
-      t.vigie.dispatch(event(`service-${String(i).padStart(2, '0')}`, 'down'));
-    }
+    await outageOver(t, 1_500);
     await waitFor('every alert delivered', () => t.vigie.outbox.depth().total === 0);
     const outage = t.messages().slice(before);
     expect(outage.length).toBeLessThanOrEqual(3);
@@ -99,12 +126,14 @@ describe('grouping', () => {
   });
 
   it('with a window far shorter than the outage, the same outage under the exhausted limit is merged behind the 429s', async () => {
-    // 10 times faster than Synapse (not 100), so a loaded machine's delays do not refill the bucket.
-    const t = await setUp({ groupWait: 50 }, { messageRateLimit: { perSecond: 2, burst: 10 } });
-    for (let i = 0; i < 10; i++) t.vigie.dispatch({ ...event(`warm-up ${i}`, 'down'), status: 'test' });
-    await t.vigie.deliverer.whenIdle();
+    // A 50 ms window against an outage of 400 ms: by the window alone, several messages. The limit (1/s, burst spent)
+    // refuses the first, and what arrives while the room is held back goes out merged: two messages (the first
+    // window's, then the rest); a fourth would take this machine stretching the 400 ms outage past 2 s.
+    const clock = stoppableClock();
+    const t = await setUp({ groupWait: 50 }, { messageRateLimit: { perSecond: 1, burst: 10 }, now: clock.now });
+    await spendBurst(t, clock);
     const before = t.messages().length;
-    for (let i = 0; i < 50; i++) t.vigie.dispatch(event(`service-${i}`, 'down'));
+    await outageOver(t, 400);
     await waitFor('every alert delivered', () => t.vigie.outbox.depth().total === 0);
     const outage = t.messages().slice(before);
     expect(t.setup.hs.requests.some((r) => r.method === 'PUT' && r.status === 429)).toBe(true);
