@@ -54,7 +54,9 @@ describe('vigie run', () => {
     const address = String(run.logged('listening')?.address);
     expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(address).not.toMatch(/:0$/);
-    await waitFor('the queued alerts in the room', () => setup!.hs.messages(roomId).length === 3);
+    // The room shows a message as soon as the homeserver stores it; Vigie counts it once the answer reached it.
+    const delivered = () => run.lines.filter((l) => l.msg === 'alert delivered').length;
+    await waitFor('the queued alerts in the room, and their answers back in Vigie', () => setup!.hs.messages(roomId).length === 3 && delivered() === 3);
     expect(bodies(setup.hs, roomId)).toEqual(['one', 'two', 'three']);
 
     const health = await fetch(`${address}/healthz`);
