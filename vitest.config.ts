@@ -3,8 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // A guard against hangs, not a speed limit: tests that start Vigie processes or real crypto take 2–5 s on an idle
+    // 2-core machine and up to 20 s on a loaded one. Waits inside tests give up sooner (test/support/wait.ts, 15 s)
+    // and say what they waited for.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: 'forks',
   },
 });

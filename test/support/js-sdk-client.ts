@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as sdk from 'matrix-js-sdk';
+import { WAIT_MS } from './wait.js';
 
 type SdkLogger = NonNullable<sdk.ICreateClientOpts['logger']>;
 
@@ -27,7 +28,7 @@ export interface JsSdkClient {
   readonly userId: string;
   readonly deviceId: string;
   readonly client: sdk.MatrixClient;
-  /** Resolves with the clear content once this client decrypted the event (rejects after `timeoutMs`). */
+  /** Resolves with the clear content once this client decrypted the event (rejects after `timeoutMs`, 15 s by default). */
   decrypted(eventId: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Resolves with the client's first attempt at the event, decrypted or failed (rejects after `timeoutMs`). */
   attempt(eventId: string, timeoutMs?: number): Promise<Decryption>;
@@ -100,7 +101,7 @@ export async function startJsSdkClient(baseUrl: string, userId: string, deviceId
   await prepared;
   return {
     userId, deviceId, client,
-    decrypted(eventId, timeoutMs = 10_000) {
+    decrypted(eventId, timeoutMs = WAIT_MS) {
       const done = results.get(eventId);
       if (done?.content) return Promise.resolve(done.content);
       return new Promise((resolve, reject) => {

@@ -2,8 +2,8 @@
 // time — never by a count of event-loop turns, which a slower or loaded machine runs out of.
 
 /**
- * How long a wait gives by default: far more than anything here takes on a loaded 2-core machine (seconds at
- * worst), and less than vitest's 20 s test timeout, so a wait that fails says what it was waiting for.
+ * How long a wait gives by default: far more than any one step here takes on a loaded 2-core machine (seconds at
+ * worst), and well under vitest's test timeout (vitest.config.ts), so a wait that fails says what it waited for.
  */
 export const WAIT_MS = 15_000;
 
