@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import type { AlertEvent } from '../../src/alert/event.js';
 import type { OutboxRow } from '../../src/delivery/outbox.js';
 import { FakeDispatch, fixture, harness, NOW, type Harness } from './harness.js';
+import { WAIT_MS } from '../support/wait.js';
 
 const DOWN = fixture('webhook-json__down');
 const UP = fixture('webhook-json__up');
@@ -239,7 +240,7 @@ describe('an asynchronous dispatch (group commit)', () => {
     try {
       let answered = false;
       const response = async.app.inject({ method: 'POST', url: URL_, payload: JSON.stringify(DOWN.body) }).then((res) => { answered = true; return res; });
-      await vi.waitFor(() => expect(seen).toHaveLength(1));
+      await vi.waitFor(() => expect(seen).toHaveLength(1), { timeout: WAIT_MS });
       expect(answered).toBe(false);
       store(new FakeDispatch().dispatch(seen[0]!));
       const res = await response;

@@ -1,6 +1,7 @@
 // The test homeserver behaves like Synapse where Vigie depends on it: paths, errors, txnIds, rate limits, sync, faults.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHomeserver, type HomeserverOptions, type TestHomeserver } from '../support/homeserver.js';
+import { WAIT_MS } from '../support/wait.js';
 
 let hs: TestHomeserver;
 let bot: string;
@@ -182,7 +183,7 @@ describe('sync', () => {
     const roomId = hs.createRoom({ creator: alice, join: [bot] });
     const start = await api('GET', '/_matrix/client/v3/sync?timeout=0', { token });
     const waiting = api('GET', `/_matrix/client/v3/sync?since=${String(start.body.next_batch)}&timeout=20000`, { token });
-    await expect.poll(() => hs.requests.filter((r) => r.path.endsWith('/sync')).length).toBe(2);
+    await expect.poll(() => hs.requests.filter((r) => r.path.endsWith('/sync')).length, { timeout: WAIT_MS }).toBe(2);
     const sent = await api('PUT', sendPath(roomId, 'wake'), { token: hs.issueToken(alice), body: { body: 'hi' } });
     const answer = await waiting;
     expect(JSON.stringify(answer.body)).toContain(String(sent.body.event_id));

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcp } from '../../src/monitor/checks/tcp.js';
 import { closedPort, startHttpTarget, type Target } from '../support/targets.js';
+import { WAIT_MS } from '../support/wait.js';
 
 let server: Target;
 beforeAll(async () => { server = await startHttpTarget(); });
@@ -54,7 +55,7 @@ describe('tcp check', () => {
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     const port = (listener.address() as net.AddressInfo).port;
     await tcp.run(tcp.schema.parse({ hostname: '127.0.0.1', port }), never());
-    await expect.poll(() => [opened, closed]).toEqual([1, 1]);
+    await expect.poll(() => [opened, closed], { timeout: WAIT_MS }).toEqual([1, 1]);
     await new Promise<void>((resolve) => listener.close(() => resolve()));
   });
 });
