@@ -25,7 +25,7 @@ const ELEMENT_PAGE = '<!doctype html><html><head><title>Element</title></head><b
 
 async function failure(input: string): Promise<DiscoveryError> {
   try {
-    await discoverHomeserver(input, { timeoutMs: 2000 });
+    await discoverHomeserver(input);
   } catch (err) {
     if (err instanceof DiscoveryError) return err;
     throw err;
