@@ -9,7 +9,7 @@ import { Outbox } from '../../src/delivery/outbox.js';
 import { openDatabase } from '../../src/store/db.js';
 import { acquireLock } from '../../src/store/lock.js';
 import { captureLogger, FakeSender } from '../support/delivery.js';
-import { waitFor } from '../support/wait.js';
+import { PROCESS_START_MS, waitFor } from '../support/wait.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const dbFile = (): string => join(mkdtempSync(join(tmpdir(), 'vigie-restart-')), 'data', 'vigie.db');
@@ -71,7 +71,7 @@ describe('restart', () => {
   it('after SIGKILL, every committed alert is delivered, whole batches only, with the txnIds stored at enqueue', async () => {
     const path = dbFile();
     const enqueuer = startEnqueuer(path);
-    await waitFor('30 committed batches', () => enqueuer.committed.length >= 30 || !enqueuer.isAlive());
+    await waitFor('30 committed batches', () => enqueuer.committed.length >= 30 || !enqueuer.isAlive(), PROCESS_START_MS);
     expect(enqueuer.isAlive()).toBe(true);
     expect(() => acquireLock(path)).toThrow(`another Vigie (pid ${enqueuer.child.pid}) is using this database`);
     enqueuer.child.kill('SIGKILL');

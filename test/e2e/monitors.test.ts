@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../support/delivery.js';
 import { writeConfig } from '../support/cli.js';
-import { waitFor } from '../support/wait.js';
+import { PROCESS_START_MS, waitFor } from '../support/wait.js';
 import { startBotHomeserver, type BotHomeserver } from './support/harness.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -61,7 +61,7 @@ describe('vigie run with monitors', () => {
     const room = setup.rooms.ops!;
     const bodies = () => setup!.hs.messages(room).map((m) => String(m.content.body));
 
-    await waitFor('the DOWN alert', () => bodies().length >= 1, 20_000);
+    await waitFor('the DOWN alert', () => bodies().length >= 1, PROCESS_START_MS);
     expect(bodies()[0]).toMatch(/^🚨 ALERTE : SERVICE HORS LIGNE\n\n🖥️ Service : Site web\n🌐 Cible : http:\/\/127\.0\.0\.1:\d+\/health\n💬 Message : \[Site web\] \[🔴 Down\] /);
     const root = setup.hs.messages(room)[0]!;
     service.setStatus(200);

@@ -9,7 +9,7 @@ import type { LogLine } from '../support/delivery.js';
 import {
   bodies, databasePath, startBotHomeserver, writeE2eConfig, type BotHomeserver,
 } from './support/harness.js';
-import { waitFor, within } from '../support/wait.js';
+import { PROCESS_START_MS, waitFor, within } from '../support/wait.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 
@@ -49,7 +49,7 @@ describe('vigie run', () => {
     db.close();
 
     const run = vigieRun(config);
-    await waitFor('"Vigie is running"', () => run.logged('Vigie is running') !== undefined || run.child.exitCode !== null, 20_000);
+    await waitFor('"Vigie is running"', () => run.logged('Vigie is running') !== undefined || run.child.exitCode !== null, PROCESS_START_MS);
     expect(run.stderr()).toBe('');
     const address = String(run.logged('listening')?.address);
     expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -75,7 +75,7 @@ describe('vigie run', () => {
 
     // One Vigie per database: a second one is refused, naming the first, which goes on serving.
     const second = vigieRun(config);
-    expect((await within('the second vigie run to give up', second.exited, 15_000)).code).not.toBe(0);
+    expect((await within('the second vigie run to give up', second.exited, PROCESS_START_MS)).code).not.toBe(0);
     expect(second.stderr()).toContain(`another Vigie (pid ${run.child.pid}) is using this database`);
     expect((await fetch(`${address}/healthz`)).status).toBe(200);
 

@@ -7,6 +7,12 @@
  */
 export const WAIT_MS = 15_000;
 
+/**
+ * How long a wait that includes starting a Vigie process through tsx gives: 1–2 s on an idle 2-core machine,
+ * about 8 s seen under six CPU burners.
+ */
+export const PROCESS_START_MS = 30_000;
+
 /** Waits until `condition` holds, checking every 10 ms; fails naming `what` once `timeoutMs` has passed. */
 export async function waitFor(what: string, condition: () => boolean, timeoutMs = WAIT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;

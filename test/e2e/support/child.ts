@@ -1,6 +1,7 @@
 // The parent's side of child-app.ts: spawns a Vigie process, collects its IPC reports, waits for them, kills it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { PROCESS_START_MS } from '../../support/wait.js';
 import type { ChildCommand, ChildReport } from './child-app.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
@@ -52,7 +53,7 @@ export function startChildApp(configPath: string, series: ChildSeries = {}): Chi
     });
   });
 
-  function waitFor<T extends ChildReport['type']>(type: T, timeoutMs = 20_000): Promise<Extract<ChildReport, { type: T }>> {
+  function waitFor<T extends ChildReport['type']>(type: T, timeoutMs = PROCESS_START_MS): Promise<Extract<ChildReport, { type: T }>> {
     return new Promise((resolveReport, reject) => {
       const settle = (): void => {
         clearTimeout(timer);
