@@ -88,5 +88,5 @@ describe('vigie run with monitors', () => {
 
     vigie.child.kill('SIGTERM');
     await waitFor('a clean stop', () => vigie.logged('stopped') !== undefined);
-  }, 60_000);
+  }, 120_000); // a Vigie process (PROCESS_START_MS), an outage, a recovery and two reloads
 });

@@ -10,7 +10,7 @@ import { startChildApp, type ChildApp } from './support/child.js';
 import {
   databasePath, expectRoomHolds, sendRequests, startBotHomeserver, writeE2eConfig, type BotHomeserver,
 } from './support/harness.js';
-import { waitFor, within } from '../support/wait.js';
+import { PROCESS_START_MS, WAIT_MS, waitFor, within } from '../support/wait.js';
 
 let setup: BotHomeserver | undefined;
 const children: ChildApp[] = [];
@@ -94,7 +94,7 @@ describe('SIGKILL in the middle of a send', () => {
 
     const second = startChildApp(config); // a second process on the same database: takes the stale lock over, resumes
     children.push(second);
-    await second.waitFor('idle', 30_000);
+    await second.waitFor('idle', PROCESS_START_MS + WAIT_MS); // started, then ~1,000 alerts delivered
     expect(await second.stop()).toEqual({ code: 0, signal: null });
 
     expectRoomHolds(hs, rooms.a!, expectedSeries('burst', ['a', 'b'], count, 'a'));
@@ -105,5 +105,5 @@ describe('SIGKILL in the middle of a send', () => {
     for (const txnId of hung) expect(sendRequests(hs, txnId)).toHaveLength(2);
     const resent = second.reports.filter((r) => r.type === 'sent');
     expect(resent).toHaveLength(count - deliveredBeforeKill + hung.length);
-  });
+  }, 120_000); // two Vigie processes started one after the other (PROCESS_START_MS each)
 });

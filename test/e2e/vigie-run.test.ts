@@ -86,5 +86,5 @@ describe('vigie run', () => {
     expect(run.logged('stopped')).toBeDefined();
     expect(run.stderr()).toBe('');
     await expect(fetch(`${address}/healthz`)).rejects.toThrow();
-  });
+  }, 120_000); // two Vigie processes started one after the other (PROCESS_START_MS each)
 });

@@ -8,10 +8,10 @@
 export const WAIT_MS = 15_000;
 
 /**
- * How long a wait that includes starting a Vigie process through tsx gives: 1–2 s on an idle 2-core machine,
- * about 8 s seen under six CPU burners.
+ * How long a wait that includes starting a Vigie process through tsx gives: 1–2 s on an idle 2-core machine, up to
+ * ~5 s under two CPU burners, more than 15 s seen under six. A test that starts two gives itself 120 s.
  */
-export const PROCESS_START_MS = 30_000;
+export const PROCESS_START_MS = 45_000;
 
 /** Waits until `condition` holds, checking every 10 ms; fails naming `what` once `timeoutMs` has passed. */
 export async function waitFor(what: string, condition: () => boolean, timeoutMs = WAIT_MS): Promise<void> {
