@@ -58,5 +58,5 @@ describe('SIGKILL in the middle of an encrypted send', () => {
     const clear = await Promise.all(messages.map((m) => owner!.decrypted(m.event_id)));
     expect(clear.map((c) => c.body)).toEqual(expectedSeries('kill', ['ops'], 5, 'ops'));
     expect(log.lines.filter((l) => l.level >= 50)).toEqual([]);
-  });
+  }, 120_000); // a Vigie process (PROCESS_START_MS), then a restart in this one that opens the encryption store
 });

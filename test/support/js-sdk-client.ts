@@ -30,7 +30,7 @@ export interface JsSdkClient {
   readonly client: sdk.MatrixClient;
   /** Resolves with the clear content once this client decrypted the event (rejects after `timeoutMs`, 15 s by default). */
   decrypted(eventId: string, timeoutMs?: number): Promise<Record<string, unknown>>;
-  /** Resolves with the client's first attempt at the event, decrypted or failed (rejects after `timeoutMs`). */
+  /** Resolves with the client's first attempt at the event, decrypted or failed (rejects after `timeoutMs`, 15 s by default). */
   attempt(eventId: string, timeoutMs?: number): Promise<Decryption>;
   /** Tries to decrypt a raw event now, as a client that never saw it in its timeline would. */
   tryDecrypt(raw: Record<string, unknown>): Promise<Decryption>;
@@ -116,7 +116,7 @@ export async function startJsSdkClient(baseUrl: string, userId: string, deviceId
         waiters.set(eventId, [...(waiters.get(eventId) ?? []), wake]);
       });
     },
-    attempt(eventId, timeoutMs = 10_000) {
+    attempt(eventId, timeoutMs = WAIT_MS) {
       const done = results.get(eventId);
       if (done) return Promise.resolve(done);
       return new Promise((resolve, reject) => {
