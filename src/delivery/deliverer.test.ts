@@ -309,4 +309,22 @@ describe('Deliverer stop and idle', () => {
     await expect(t.deliverer.whenIdle()).resolves.toBeUndefined();
     await t.deliverer.stop();
   });
+
+  it('writes what it sent to the database a moment later, or at stop, without waiting for anyone to read it', async () => {
+    const db = openDatabase(':memory:');
+    const outbox = new Outbox(db);
+    const deliverer = new Deliverer({ outbox, sender: new FakeSender(), logger: captureLogger().logger });
+    const stateOnDisk = (id: number): unknown => db.prepare('SELECT state FROM outbox WHERE id = ?').pluck().get(id);
+    const [first] = outbox.enqueue([{ roomId: '!a:x', eventType: 'm.room.message', content: { body: 'first' } }]);
+    deliverer.wake('!a:x');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stateOnDisk(first!.id)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(stateOnDisk(first!.id)).toBe('sent');
+    const [second] = outbox.enqueue([{ roomId: '!a:x', eventType: 'm.room.message', content: { body: 'second' } }]);
+    deliverer.wake('!a:x');
+    await vi.advanceTimersByTimeAsync(0);
+    await deliverer.stop();
+    expect(stateOnDisk(second!.id)).toBe('sent');
+  });
 });

@@ -46,6 +46,12 @@ export interface DelivererEvents {
   rejected: [{ row: OutboxRow; reason: string }];
 }
 
+/**
+ * How long sent marks may wait in the outbox's memory before they are written: long enough to write many in one
+ * transaction when messages flow, short enough that the database soon says what the homeserver holds.
+ */
+const MARK_WRITE_DELAY_MS = 10;
+
 interface Worker { done: Promise<void> }
 interface RoomState { failures: number; heldBack: boolean }
 type Outcome = { ok: true; eventId: string } | { ok: false; error: unknown; aborted: boolean };
@@ -65,6 +71,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   /** Synapse limits messages per user, not per room: one 429 holds back every room until this instant. */
   private rateLimitedUntil = 0;
   private stopping = false;
+  private markWrite: NodeJS.Timeout | undefined;
 
   constructor({ outbox, sender, logger, maxBackoffMs = 300_000, parkedRetryMs = 300_000, random = Math.random, beforeSend }: DelivererOptions) {
     super();
@@ -99,6 +106,9 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
       await this.drain(graceMs);
     }
     await Promise.all([...this.workers.values()].map((w) => w.done));
+    clearTimeout(this.markWrite);
+    this.markWrite = undefined;
+    this.writeMarks();
     this.settleIdleWaiters();
   }
 
@@ -228,6 +238,10 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   private onSent(row: OutboxRow, eventId: string, state: RoomState): void {
     const sentAt = Date.now();
     this.outbox.markSent(row.id, eventId);
+    this.markWrite ??= setTimeout(() => {
+      this.markWrite = undefined;
+      this.writeMarks();
+    }, MARK_WRITE_DELAY_MS);
     state.failures = 0;
     state.heldBack = false;
     const latencyMs = sentAt - row.createdAt;
@@ -291,6 +305,15 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
     const parkedMs = Date.now() - since;
     this.log.info({ roomId, scope, parkedMs }, 'delivery resumed');
     this.emit('resumed', { roomId, scope, parkedMs });
+  }
+
+  /** Writes the sent marks the outbox keeps in memory; on failure they stay there, for its next read or write. */
+  private writeMarks(): void {
+    try {
+      this.outbox.flush();
+    } catch (err) {
+      this.log.error({ err }, 'could not mark delivered alerts as sent in the database; trying again at its next use');
+    }
   }
 
   /** Waits up to graceMs for the sends in flight, then aborts the rest. */

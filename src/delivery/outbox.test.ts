@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import type { AlertEvent } from '../alert/event.js';
 import { openDatabase } from '../store/db.js';
 import { DEFAULT_RETENTION_MS, GROUP_CANDIDATE, Outbox } from './outbox.js';
 
@@ -128,5 +129,76 @@ describe('grouping candidates', () => {
     const db = openDatabase(':memory:');
     const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM outbox WHERE room_id = ? AND ${GROUP_CANDIDATE} ORDER BY coalesce(seq, id), id`).all('!r') as Array<{ detail: string }>;
     expect(plan.map((p) => p.detail).join(' ')).toContain('outbox_group_candidates');
+  });
+});
+
+describe('Outbox in memory: queue heads read ahead, sent marks written in batches', () => {
+  const stateOnDisk = (db: ReturnType<typeof openDatabase>, id: number): unknown => db.prepare('SELECT state FROM outbox WHERE id = ?').pluck().get(id);
+
+  it('takes a sent row out of the queue at once, and marks it on disk at flush(), which every other read does first', () => {
+    const { db, outbox, msg } = setup();
+    const [a1, a2] = outbox.enqueue([msg('!a:x', 'a1'), msg('!a:x', 'a2')]);
+    expect(outbox.head('!a:x')?.id).toBe(a1!.id);
+    outbox.markSent(a1!.id, '$1');
+    expect(outbox.head('!a:x')?.id).toBe(a2!.id);
+    expect(stateOnDisk(db, a1!.id)).toBe('pending');
+    expect(outbox.get(a1!.id)).toMatchObject({ state: 'sent', eventId: '$1', attempts: 1 });
+    expect(stateOnDisk(db, a1!.id)).toBe('sent');
+    outbox.markSent(a2!.id, '$2');
+    outbox.flush();
+    expect(stateOnDisk(db, a2!.id)).toBe('sent');
+  });
+
+  it('writes marks inside a caller\'s transaction for its reads, and again after it if that transaction rolled back', () => {
+    const { db, outbox, msg } = setup();
+    const [a1] = outbox.enqueue([msg('!a:x', 'a1'), msg('!a:x', 'a2')]);
+    outbox.head('!a:x');
+    outbox.markSent(a1!.id, '$1');
+    expect(() => db.transaction(() => {
+      expect(outbox.byEventId('$1')?.id).toBe(a1!.id);
+      throw new Error('the caller fails');
+    })()).toThrow('the caller fails');
+    expect(stateOnDisk(db, a1!.id)).toBe('pending');
+    outbox.flush();
+    expect(stateOnDisk(db, a1!.id)).toBe('sent');
+    // Written in a transaction that committed, then once more on its own: no error, nothing changes.
+    const [b1] = outbox.enqueue([msg('!b:x', 'b1')]);
+    outbox.head('!b:x');
+    outbox.markSent(b1!.id, '$b');
+    db.transaction(() => outbox.depth())();
+    outbox.flush();
+    expect(outbox.get(b1!.id)).toMatchObject({ state: 'sent', eventId: '$b', attempts: 1 });
+  });
+
+  it('gives every row in queue order past the read-ahead, with rows enqueued meanwhile and a failed attempt between', () => {
+    const { outbox, msg } = setup();
+    const bodies = (n: number, from: number) => Array.from({ length: n }, (_, i) => msg('!a:x', `m${from + i}`));
+    outbox.enqueue(bodies(100, 0));
+    const seen: string[] = [];
+    for (let row = outbox.head('!a:x'); row; row = outbox.head('!a:x')) {
+      const body = (row.content as { body: string }).body;
+      if (body === 'm70' && row.attempts === 0) {
+        outbox.recordAttempt(row.id, 'HTTP 502', 0);
+        continue;
+      }
+      seen.push(body);
+      outbox.markSent(row.id, `$${body}`);
+      if (body === 'm10') outbox.enqueue(bodies(50, 100));
+    }
+    expect(seen).toEqual(Array.from({ length: 150 }, (_, i) => `m${i}`));
+    expect(outbox.depth().total).toBe(0);
+    expect(outbox.get(outbox.byEventId('$m70')!.id)?.attempts).toBe(2);
+  });
+
+  it('finds grouping candidates of rows queued before it was built, and of rows queued since', () => {
+    const { db, outbox, msg, clock } = setup();
+    const event: AlertEvent = { source: 'test', status: 'down', name: 'web', hostnameOrURL: 'x', msg: '', time: new Date(), tags: [], heartbeatJSON: null, monitorJSON: null };
+    const windowed = (roomId: string) => ({ ...msg(roomId, 'w'), event, notBefore: clock.now + 10_000 });
+    outbox.enqueue([msg('!a:x', 'plain'), windowed('!b:x')]);
+    expect(outbox.groupCandidates('!a:x')).toEqual([]);
+    expect(outbox.groupCandidates('!b:x')).toHaveLength(1);
+    outbox.enqueue([windowed('!a:x')]);
+    expect(outbox.groupCandidates('!a:x')).toHaveLength(1);
+    expect(new Outbox(db).groupCandidates('!b:x')).toHaveLength(1);
   });
 });

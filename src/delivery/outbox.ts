@@ -3,6 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { AlertEvent } from '../alert/event.js';
 import type { Database } from '../store/db.js';
 import type { Statement } from 'better-sqlite3';
+import { ReadAhead, SentMarks } from './outbox-memory.js';
+import { contentJson, isGroupCandidate, prepareStatements, toRow, type RawRow } from './outbox-rows.js';
+
+export { GROUP_CANDIDATE } from './outbox-rows.js';
 
 /** Finished (sent or rejected) rows are kept this long by default, so duplicate ingests are still recognised. */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -85,44 +89,53 @@ export interface OutboxOptions {
   now?: () => number;
 }
 
-interface RawRow {
-  id: number; room_id: string; event_type: string; content: string; txn_id: string; dedupe_key: string | null;
-  state: OutboxState; attempts: number; next_attempt_at: number; last_error: string | null; event_id: string | null;
-  created_at: number; sent_at: number | null; kind: OutboxKind; event_json: string | null; template: string | null;
-  not_before: number; relates_to_row: number | null; incident_id: number | null; seq: number | null;
-}
+/** How many pending rows of a room one read brings into memory, so most sends cost no query. */
+const READ_AHEAD = 64;
 
-/** Rows grouping may fold: the very text of the partial index of migration 006, so SQLite uses that index. */
-export const GROUP_CANDIDATE = "state = 'pending' AND attempts = 0 AND (kind = 'edit' OR (not_before > created_at AND event_json IS NOT NULL))";
-
-/** Every column of a row but event_json. */
-const HEAD_COLUMNS = 'id, room_id, event_type, content, txn_id, dedupe_key, state, attempts, next_attempt_at, last_error, '
-  + 'event_id, created_at, sent_at, kind, template, not_before, relates_to_row, incident_id, seq';
+/** At most this many sent marks wait in memory; the next one writes them all. */
+const MAX_UNWRITTEN_MARKS = 256;
 
 /** A new txnId: random, so a reset database can never reuse one the homeserver has already seen for this token. */
 export function newTxnId(): string {
   return `vigie.${randomUUID()}`;
 }
 
-/** The outbox table: enqueue in one transaction, read queue heads, record each attempt's outcome. */
+/**
+ * The outbox table: enqueue in one transaction, read queue heads, record each attempt's outcome.
+ *
+ * Two things are kept in memory, for speed, without changing what any caller sees. Queue heads are read ahead,
+ * READ_AHEAD rows at a time (the rows are only this Outbox's to change, so it knows when a read ahead is stale).
+ * Sent marks are written in batches: a row leaves the queue at once for every reader of this Outbox, and is marked
+ * sent on disk at the next flush(), which every other read and write does first. Until then a crash leaves it
+ * pending, and the next start sends it again with its txnId, which the homeserver answers with the event it has.
+ */
 export class Outbox {
   private readonly now: () => number;
   private readonly stmts;
   private readonly enqueueAll: (messages: readonly OutboxMessage[]) => QueuedRow[];
+  private readonly writeMarksTogether: () => void;
 
   private readonly toRelaxed: Statement;
   private readonly toDurable: Statement;
   /** The connection's own synchronous level (FULL in production), restored after relaxed writes. */
   private readonly synchronous: number;
 
+  private readonly readAhead = new ReadAhead();
+  private readonly marks: SentMarks;
+  /** Rooms that may have rows grouping can fold; a room leaves when a read finds none (it never gains one but by enqueue). */
+  private readonly candidateRooms: Set<string>;
+
   constructor(private readonly db: Database, options: OutboxOptions = {}) {
     this.now = options.now ?? Date.now;
     this.synchronous = db.pragma('synchronous', { simple: true }) as number;
-    // Prepared once: db.pragma() prepares a statement at every call, a cost paid twice per delivered message.
+    // Prepared once: db.pragma() prepares a statement at every call.
     this.toRelaxed = db.prepare('PRAGMA synchronous = NORMAL');
     this.toDurable = db.prepare(`PRAGMA synchronous = ${this.synchronous}`);
-    this.stmts = prepare(db);
+    this.stmts = prepareStatements(db);
     this.enqueueAll = db.transaction((messages: readonly OutboxMessage[]) => messages.map((m) => this.insertOne(m)));
+    this.marks = new SentMarks((id, eventId, sentAt) => this.stmts.markSent.run(eventId, sentAt, id).changes);
+    this.writeMarksTogether = db.transaction(() => this.marks.apply(true));
+    this.candidateRooms = new Set(this.stmts.candidateRooms.all() as string[]);
   }
 
   /** Stores messages all-or-nothing, each with its txnId; a known dedupeKey returns the existing row instead. */
@@ -132,49 +145,71 @@ export class Outbox {
 
   /** The oldest pending row of a room: the only one the deliverer may send (its `event` is not read: null). */
   head(roomId: string): QueuedRow | undefined {
-    return toRow(this.stmts.head.get(roomId));
+    // From the head of the queue: rows sent but not yet marked on disk must not come back.
+    if (!this.readAhead.has(roomId)) this.flush();
+    return this.readAhead.head(roomId, ({ pos, id }) => this.stmts.heads.all({ room: roomId, pos, id, limit: READ_AHEAD }) as RawRow[]);
   }
 
   /** The row the homeserver accepted as `eventId` (a reaction or a command names the message it is about). */
   byEventId(eventId: string): QueuedRow | undefined {
+    this.flush();
     return toRow(this.stmts.byEventId.get(eventId));
   }
 
   /** The row queued under a caller's dedupe key, if any. */
   byDedupeKey(dedupeKey: string): QueuedRow | undefined {
+    this.flush();
     return toRow(this.stmts.byDedupeKey.get(dedupeKey));
   }
 
   /** Rooms with at least one pending row. */
   pendingRooms(): string[] {
+    this.flush();
     return this.stmts.pendingRooms.all() as string[];
   }
 
-  /** The homeserver accepted the row: it is never sent again. */
+  /** The homeserver accepted the row: it is never sent again (on disk at the next flush, see the class comment). */
   markSent(id: number, eventId: string): void {
-    this.relaxed(() => this.expectPending(this.stmts.markSent.run(eventId, this.now(), id).changes, id, 'mark it sent'));
+    if (!this.readAhead.take(id)) {
+      // Not a row head() gave: marked on disk at once, with the same checks as the other outcomes.
+      this.flush();
+      this.relaxed(() => this.expectPending(this.stmts.markSent.run(eventId, this.now(), id).changes, id, 'mark it sent'));
+      return;
+    }
+    this.marks.add(id, eventId, this.now());
+    if (this.marks.size >= MAX_UNWRITTEN_MARKS) this.flush();
   }
 
   /** A failed attempt: the row stays pending, with the error and the planned retry time. */
   recordAttempt(id: number, error: string, nextAttemptAt: number): void {
+    this.flush();
+    this.readAhead.forget();
     this.relaxed(() => this.expectPending(this.stmts.recordAttempt.run(error, nextAttemptAt, id).changes, id, 'record an attempt'));
   }
 
   /** The homeserver will never accept the row as it is: kept for people to see, never sent again. */
   markRejected(id: number, reason: string): void {
+    this.flush();
+    this.readAhead.forget();
     this.expectPending(this.stmts.markRejected.run(reason, id).changes, id, 'reject it');
   }
 
   /**
    * What grouping may fold in a room: never-attempted rows that came with a grouping window (and their event), and
-   * pending edits; in queue order. Indexed, so a backlog of rows that do not group costs nothing per send.
+   * pending edits; in queue order. A room that never had any costs no query, so a backlog that does not group costs
+   * nothing per send.
    */
   groupCandidates(roomId: string): QueuedRow[] {
-    return this.stmts.groupCandidates.all(roomId).map((raw) => toRow(raw)!);
+    if (!this.candidateRooms.has(roomId)) return [];
+    this.flush();
+    const rows = this.stmts.groupCandidates.all(roomId).map((raw) => toRow(raw)!);
+    if (rows.length === 0) this.candidateRooms.delete(roomId);
+    return rows;
   }
 
   /** Pending rows of a room never attempted (their txnId unseen by the homeserver), in queue order. */
   unattempted(roomId: string): QueuedRow[] {
+    this.flush();
     return this.stmts.unattempted.all(roomId).map((raw) => toRow(raw)!);
   }
 
@@ -185,6 +220,8 @@ export class Outbox {
   replaceWithGroup(group: GroupMessage): QueuedRow {
     const ids = group.originals;
     if (ids.length === 0) throw new Error('a group row needs at least one original row (a bug in Vigie)');
+    this.flush();
+    this.readAhead.forget();
     const seq = Math.min(...ids.map((id) => this.queuePosition(id)));
     const row = this.insertOne(group);
     this.stmts.setSeq.run(seq, row.id);
@@ -197,22 +234,28 @@ export class Outbox {
 
   /** Rewrites a never-attempted row's content (its txnId was never used, so the room cannot hold the old one). */
   rewrite(id: number, content: object): void {
-    const changes = this.stmts.rewrite.run(contentJson({ roomId: String(id), eventType: 'x', content }), id).changes;
+    this.flush();
+    this.readAhead.forget();
+    const changes = this.stmts.rewrite.run(contentJson({ roomId: String(id), content }), id).changes;
     if (changes !== 1) throw new Error(`outbox row ${id}: cannot rewrite it, it was already attempted or is not pending (a bug in Vigie)`);
   }
 
   /** Folds a never-attempted row into another one without a new row (a superseded edit). */
   markMerged(id: number): void {
+    this.flush();
+    this.readAhead.forget();
     if (this.stmts.markMerged.run(id).changes !== 1) throw new Error(`outbox row ${id}: cannot merge it, it is no longer pending and unattempted (a bug in Vigie)`);
   }
 
   /** Whether any row is pending (cheap, unlike depth()). */
   hasPending(): boolean {
+    this.flush();
     return this.stmts.anyPending.get() !== undefined;
   }
 
   /** How many rows are pending, in total and per room. */
   depth(): OutboxDepth {
+    this.flush();
     const byRoom: Record<string, number> = {};
     let total = 0;
     for (const { room_id, n } of this.stmts.depth.all() as Array<{ room_id: string; n: number }>) {
@@ -224,21 +267,36 @@ export class Outbox {
 
   /** One row by id. */
   get(id: number): QueuedRow | undefined {
+    this.flush();
     return toRow(this.stmts.get.get(id));
   }
 
   /** Deletes sent and rejected rows finished before `sentBefore` (rejected ones count from creation); never pending ones. */
   prune(sentBefore: number = this.now() - DEFAULT_RETENTION_MS): number {
+    this.flush();
     return this.stmts.prune.run(sentBefore).changes;
+  }
+
+  /**
+   * Writes the sent marks kept in memory, in one transaction without waiting for the disk (as every sent mark: see
+   * relaxed()). Inside a caller's transaction they are written there, so its reads see them, and kept until a
+   * transaction of the Outbox's own writes them again, since the caller's may still roll back.
+   */
+  flush(): void {
+    if (this.marks.size === 0) return;
+    if (this.db.inTransaction) return this.marks.apply(false);
+    this.relaxed(this.writeMarksTogether);
+    this.marks.clear();
   }
 
   /**
    * Runs bookkeeping after a send without waiting for the disk (synchronous=NORMAL: still safe against a crash of
    * the process, not against a power cut). If a power cut loses a "sent" mark, the row is sent again with its txnId
    * and the homeserver answers with the event it already has: what must be durable is the enqueue, not this.
+   * Inside a caller's transaction, that transaction's level applies (SQLite cannot change it there).
    */
   private relaxed(write: () => void): void {
-    if (this.synchronous <= 1) return write();
+    if (this.synchronous <= 1 || this.db.inTransaction) return write();
     this.toRelaxed.run();
     try {
       write();
@@ -258,10 +316,10 @@ export class Outbox {
       throw new Error(`a message cannot be queued without a room id and an event type (got room '${m.roomId}', type '${m.eventType}'): a bug in the router`);
     }
     if (m.dedupeKey !== undefined) {
-      const existing = toRow(this.stmts.byDedupeKey.get(m.dedupeKey));
+      const existing = this.byDedupeKey(m.dedupeKey);
       if (existing) return existing;
     }
-    return toRow(this.stmts.insert.get({
+    const raw = this.stmts.insert.get({
       room_id: m.roomId,
       event_type: m.eventType,
       content: contentJson(m),
@@ -274,7 +332,9 @@ export class Outbox {
       not_before: m.notBefore ?? 0,
       relates_to_row: m.relatesToRow ?? null,
       incident_id: m.incidentId ?? null,
-    }))!;
+    }) as RawRow;
+    if (isGroupCandidate(raw)) this.candidateRooms.add(raw.room_id);
+    return toRow(raw)!;
   }
 
   private expectPending(changes: number, id: number, what: string): void {
@@ -283,66 +343,4 @@ export class Outbox {
     const where = row ? `it is '${row.state}'` : 'it does not exist (pruned?)';
     throw new Error(`outbox row ${id}: cannot ${what}, ${where}; only pending rows change (a bug in Vigie)`);
   }
-}
-
-function prepare(db: Database) {
-  return {
-    insert: db.prepare(`INSERT INTO outbox (room_id, event_type, content, txn_id, dedupe_key, created_at,
-        kind, event_json, template, not_before, relates_to_row, incident_id)
-      VALUES (@room_id, @event_type, @content, @txn_id, @dedupe_key, @created_at,
-        @kind, @event_json, @template, @not_before, @relates_to_row, @incident_id) RETURNING *`),
-    byDedupeKey: db.prepare('SELECT * FROM outbox WHERE dedupe_key = ?'),
-    byEventId: db.prepare('SELECT * FROM outbox WHERE event_id = ?'),
-    // Everything but the event (kept for grouping): parsing it at every send would be wasted.
-    head: db.prepare(`SELECT ${HEAD_COLUMNS}, NULL AS event_json FROM outbox WHERE room_id = ? AND state = 'pending'
-      ORDER BY coalesce(seq, id), id LIMIT 1`),
-    groupCandidates: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND ${GROUP_CANDIDATE}
-      ORDER BY coalesce(seq, id), id`),
-    unattempted: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' AND attempts = 0
-      ORDER BY coalesce(seq, id), id`),
-    setSeq: db.prepare('UPDATE outbox SET seq = ? WHERE id = ?'),
-    markMerged: db.prepare(`UPDATE outbox SET state = 'merged' WHERE id = ? AND state = 'pending' AND attempts = 0`),
-    repoint: db.prepare(`UPDATE outbox SET relates_to_row = ? WHERE relates_to_row = ? AND state = 'pending'`),
-    rewrite: db.prepare(`UPDATE outbox SET content = ? WHERE id = ? AND state = 'pending' AND attempts = 0`),
-    pendingRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE state = 'pending' ORDER BY room_id`).pluck(),
-    markSent: db.prepare(`UPDATE outbox SET state = 'sent', event_id = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL
-      WHERE id = ? AND state = 'pending'`),
-    recordAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
-      WHERE id = ? AND state = 'pending'`),
-    markRejected: db.prepare(`UPDATE outbox SET state = 'rejected', attempts = attempts + 1, last_error = ?
-      WHERE id = ? AND state = 'pending'`),
-    depth: db.prepare(`SELECT room_id, count(*) AS n FROM outbox WHERE state = 'pending' GROUP BY room_id`),
-    anyPending: db.prepare(`SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1`),
-    get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
-    // A row that pending rows still relate to is kept: their relation needs its event id.
-    prune: db.prepare(`DELETE FROM outbox WHERE state <> 'pending' AND coalesce(sent_at, created_at) < ?
-      AND NOT EXISTS (SELECT 1 FROM outbox AS later WHERE later.relates_to_row = outbox.id AND later.state = 'pending')`),
-  };
-}
-
-function contentJson(m: OutboxMessage): string {
-  try {
-    const json = JSON.stringify(m.content);
-    if (typeof json === 'string' && json.startsWith('{')) return json;
-  } catch (err) {
-    throw new Error(`the message for room ${m.roomId} cannot be queued: its content is not serialisable as JSON (${(err as Error).message})`, { cause: err });
-  }
-  throw new Error(`the message for room ${m.roomId} cannot be queued: its content must be a JSON object`);
-}
-
-function toRow(raw: unknown): QueuedRow | undefined {
-  if (raw === undefined) return undefined;
-  const r = raw as RawRow;
-  return {
-    id: r.id, roomId: r.room_id, eventType: r.event_type, content: JSON.parse(r.content) as object, txnId: r.txn_id,
-    dedupeKey: r.dedupe_key, state: r.state, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
-    lastError: r.last_error, eventId: r.event_id, createdAt: r.created_at, sentAt: r.sent_at,
-    kind: r.kind, event: r.event_json === null ? null : reviveEvent(r.event_json), template: r.template,
-    notBefore: r.not_before, relatesToRow: r.relates_to_row, incidentId: r.incident_id,
-  };
-}
-
-function reviveEvent(json: string): AlertEvent {
-  const event = JSON.parse(json) as AlertEvent & { time: string };
-  return { ...event, time: new Date(event.time) };
 }

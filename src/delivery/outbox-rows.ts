@@ -1,0 +1,91 @@
+// The outbox table as SQL: the prepared statements of the Outbox, and stored rows turned into QueuedRow objects.
+import type { AlertEvent } from '../alert/event.js';
+import type { Database } from '../store/db.js';
+import type { OutboxMessage, OutboxState, OutboxKind, QueuedRow } from './outbox.js';
+
+/** A row as SQLite returns it. */
+export interface RawRow {
+  id: number; room_id: string; event_type: string; content: string; txn_id: string; dedupe_key: string | null;
+  state: OutboxState; attempts: number; next_attempt_at: number; last_error: string | null; event_id: string | null;
+  created_at: number; sent_at: number | null; kind: OutboxKind; event_json: string | null; template: string | null;
+  not_before: number; relates_to_row: number | null; incident_id: number | null; seq: number | null;
+}
+
+/** Rows grouping may fold: the very text of the partial index of migration 006, so SQLite uses that index. */
+export const GROUP_CANDIDATE = "state = 'pending' AND attempts = 0 AND (kind = 'edit' OR (not_before > created_at AND event_json IS NOT NULL))";
+
+/** Every column of a row but event_json. */
+const HEAD_COLUMNS = 'id, room_id, event_type, content, txn_id, dedupe_key, state, attempts, next_attempt_at, last_error, '
+  + 'event_id, created_at, sent_at, kind, template, not_before, relates_to_row, incident_id, seq';
+
+/** A room's queue order; the index outbox_pending_by_room (migration 004) is in this order. */
+const QUEUE_ORDER = 'ORDER BY coalesce(seq, id), id';
+
+/** The statements of the Outbox, prepared once. */
+export function prepareStatements(db: Database) {
+  return {
+    insert: db.prepare(`INSERT INTO outbox (room_id, event_type, content, txn_id, dedupe_key, created_at,
+        kind, event_json, template, not_before, relates_to_row, incident_id)
+      VALUES (@room_id, @event_type, @content, @txn_id, @dedupe_key, @created_at,
+        @kind, @event_json, @template, @not_before, @relates_to_row, @incident_id) RETURNING *`),
+    byDedupeKey: db.prepare('SELECT * FROM outbox WHERE dedupe_key = ?'),
+    byEventId: db.prepare('SELECT * FROM outbox WHERE event_id = ?'),
+    // The next pending rows of a room after a queue position (0, 0 for the head), without their event (kept for
+    // grouping: parsing it at every send would be wasted). The `>=` lets SQLite seek in the index, not scan the room.
+    heads: db.prepare(`SELECT ${HEAD_COLUMNS}, NULL AS event_json FROM outbox WHERE room_id = @room AND state = 'pending'
+      AND coalesce(seq, id) >= @pos AND (coalesce(seq, id), id) > (@pos, @id) ${QUEUE_ORDER} LIMIT @limit`),
+    groupCandidates: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND ${GROUP_CANDIDATE} ${QUEUE_ORDER}`),
+    candidateRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE ${GROUP_CANDIDATE}`).pluck(),
+    unattempted: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' AND attempts = 0 ${QUEUE_ORDER}`),
+    setSeq: db.prepare('UPDATE outbox SET seq = ? WHERE id = ?'),
+    markMerged: db.prepare(`UPDATE outbox SET state = 'merged' WHERE id = ? AND state = 'pending' AND attempts = 0`),
+    repoint: db.prepare(`UPDATE outbox SET relates_to_row = ? WHERE relates_to_row = ? AND state = 'pending'`),
+    rewrite: db.prepare(`UPDATE outbox SET content = ? WHERE id = ? AND state = 'pending' AND attempts = 0`),
+    pendingRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE state = 'pending' ORDER BY room_id`).pluck(),
+    markSent: db.prepare(`UPDATE outbox SET state = 'sent', event_id = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL
+      WHERE id = ? AND state = 'pending'`),
+    recordAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+      WHERE id = ? AND state = 'pending'`),
+    markRejected: db.prepare(`UPDATE outbox SET state = 'rejected', attempts = attempts + 1, last_error = ?
+      WHERE id = ? AND state = 'pending'`),
+    depth: db.prepare(`SELECT room_id, count(*) AS n FROM outbox WHERE state = 'pending' GROUP BY room_id`),
+    anyPending: db.prepare(`SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1`),
+    get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
+    // A row that pending rows still relate to is kept: their relation needs its event id.
+    prune: db.prepare(`DELETE FROM outbox WHERE state <> 'pending' AND coalesce(sent_at, created_at) < ?
+      AND NOT EXISTS (SELECT 1 FROM outbox AS later WHERE later.relates_to_row = outbox.id AND later.state = 'pending')`),
+  };
+}
+
+/** A message's content as the JSON text stored (and sent); throws a message naming the room when it cannot be. */
+export function contentJson(m: Pick<OutboxMessage, 'roomId' | 'content'>): string {
+  try {
+    const json = JSON.stringify(m.content);
+    if (typeof json === 'string' && json.startsWith('{')) return json;
+  } catch (err) {
+    throw new Error(`the message for room ${m.roomId} cannot be queued: its content is not serialisable as JSON (${(err as Error).message})`, { cause: err });
+  }
+  throw new Error(`the message for room ${m.roomId} cannot be queued: its content must be a JSON object`);
+}
+
+/** Whether a stored row is one grouping may fold (the same test as GROUP_CANDIDATE). */
+export function isGroupCandidate(r: RawRow): boolean {
+  return r.state === 'pending' && r.attempts === 0 && (r.kind === 'edit' || (r.not_before > r.created_at && r.event_json !== null));
+}
+
+export function toRow(raw: unknown): QueuedRow | undefined {
+  if (raw === undefined) return undefined;
+  const r = raw as RawRow;
+  return {
+    id: r.id, roomId: r.room_id, eventType: r.event_type, content: JSON.parse(r.content) as object, txnId: r.txn_id,
+    dedupeKey: r.dedupe_key, state: r.state, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error, eventId: r.event_id, createdAt: r.created_at, sentAt: r.sent_at,
+    kind: r.kind, event: r.event_json === null ? null : reviveEvent(r.event_json), template: r.template,
+    notBefore: r.not_before, relatesToRow: r.relates_to_row, incidentId: r.incident_id,
+  };
+}
+
+function reviveEvent(json: string): AlertEvent {
+  const event = JSON.parse(json) as AlertEvent & { time: string };
+  return { ...event, time: new Date(event.time) };
+}
