@@ -56,6 +56,8 @@ export class MatrixClient {
   readonly #timeoutMs: number;
   readonly #dispatcher: Dispatcher | undefined;
   readonly #host: string;
+  /** What error messages must never show: the token. */
+  readonly #secrets: readonly string[];
 
   constructor(options: MatrixClientOptions) {
     let url: URL;
@@ -70,6 +72,7 @@ export class MatrixClient {
     this.baseUrl = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
     this.#host = url.host;
     this.#token = options.accessToken;
+    this.#secrets = options.accessToken ? [options.accessToken] : [];
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#dispatcher = options.dispatcher;
   }
@@ -261,7 +264,7 @@ export class MatrixClient {
 
   async #call(method: Dispatcher.HttpMethod, path: string, opts: CallOptions, extraSecrets: string[] = []): Promise<Record<string, unknown>> {
     const url = new URL(this.baseUrl + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
+    if (opts.query) for (const [k, v] of Object.entries(opts.query)) url.searchParams.set(k, v);
     const headers: Record<string, string> = {};
     if (opts.auth !== false) {
       if (this.#token === undefined) {
@@ -269,7 +272,8 @@ export class MatrixClient {
       }
       headers.authorization = `Bearer ${this.#token}`;
     }
-    const ctx: AnswerContext = { what: opts.what, host: this.#host, secrets: [...(this.#token ? [this.#token] : []), ...extraSecrets] };
+    const secrets = extraSecrets.length === 0 ? this.#secrets : [...this.#secrets, ...extraSecrets];
+    const ctx: AnswerContext = { what: opts.what, host: this.#host, secrets };
     const answer = await sendHttp({
       method, url, headers, timeoutMs: this.#timeoutMs, signal: opts.signal, dispatcher: this.#dispatcher,
       json: opts.body === undefined ? undefined : JSON.stringify(opts.body),

@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { MatrixNetworkError } from './errors.js';
+import { MatrixError, MatrixNetworkError } from './errors.js';
 import { describeCause, formatDuration, sendHttp } from './http.js';
 
 describe('formatDuration', () => {
@@ -55,5 +55,40 @@ describe('sendHttp', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('throws the caller\'s abort reason as is, and a MatrixError for an answer over maxBytes', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/big') res.writeHead(200).end('x'.repeat(4096));
+      // '/slow' never answers
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const controller = new AbortController();
+      const reason = new Error('stopping');
+      const slow = sendHttp({ method: 'GET', url: new URL(`http://127.0.0.1:${port}/slow`), timeoutMs: 5000, signal: controller.signal });
+      setTimeout(() => controller.abort(reason), 20);
+      await expect(slow).rejects.toBe(reason);
+      await expect(sendHttp({ method: 'GET', url: new URL(`http://127.0.0.1:${port}/x`), timeoutMs: 5000, signal: controller.signal })).rejects.toBe(reason);
+      const big = await sendHttp({ method: 'GET', url: new URL(`http://127.0.0.1:${port}/big`), timeoutMs: 5000, maxBytes: 1024 }).catch((e: unknown) => e);
+      expect(big).toBeInstanceOf(MatrixError);
+      expect((big as Error).message).toBe(`HTTP 200 from 127.0.0.1:${port}: the answer is larger than 1 KiB; is this really a Matrix homeserver?`);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('says the server closed the connection, or could not be reached', async () => {
+    const server = createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const cut = await sendHttp({ method: 'GET', url: new URL(`http://127.0.0.1:${port}/x`), timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect(cut).toBeInstanceOf(MatrixNetworkError);
+    expect((cut as Error).message).toMatch(`127.0.0.1:${port} closed the connection before answering`);
+    await new Promise((resolve) => server.close(resolve));
+    const refused = await sendHttp({ method: 'GET', url: new URL(`http://127.0.0.1:${port}/x`), timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect((refused as Error).message).toMatch(`could not reach 127.0.0.1:${port}: connect ECONNREFUSED`);
   });
 });

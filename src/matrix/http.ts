@@ -1,5 +1,5 @@
 // One HTTP exchange with a Matrix server: a timeout on every call, and "no answer at all" typed as MatrixNetworkError.
-import { request, type Dispatcher } from 'undici';
+import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import { MatrixError, MatrixNetworkError } from './errors.js';
 import { USER_AGENT } from '../version.js';
 
@@ -30,64 +30,107 @@ export interface HttpAnswer {
   body: string;
 }
 
-/** Sends one request and reads the whole answer; throws MatrixNetworkError when no HTTP answer arrives. */
-export async function sendHttp(req: HttpRequest): Promise<HttpAnswer> {
-  if (req.signal?.aborted) throw req.signal.reason;
-  // Composed by hand: AbortSignal.any leaks when one input is long-lived (nodejs/node#55351), like a shutdown signal.
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error('timeout'));
-  }, req.timeoutMs);
-  const onCallerAbort = (): void => controller.abort(req.signal?.reason);
-  req.signal?.addEventListener('abort', onCallerAbort, { once: true });
-  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...req.headers };
-  if (req.json !== undefined) headers['content-type'] = 'application/json';
-  try {
-    const res = await request(req.url, {
-      method: req.method, headers, body: req.json, signal: controller.signal, dispatcher: req.dispatcher,
-    });
-    const body = await readBody(res.body, req.maxBytes ?? MAX_ANSWER_BYTES, req.url, res.statusCode);
-    return { status: res.statusCode, headers: flattenHeaders(res.headers), body };
-  } catch (err) {
-    if (err instanceof MatrixError) throw err;
-    if (req.signal?.aborted) throw req.signal.reason;
-    if (timedOut) {
-      throw new MatrixNetworkError(`${req.url.host} gave no answer within ${formatDuration(req.timeoutMs)}`, { cause: err });
-    }
-    if (isCutConnection(err)) {
-      throw new MatrixNetworkError(`${req.url.host} closed the connection before answering (${describeCause(err)})`, { cause: err });
-    }
-    throw new MatrixNetworkError(`could not reach ${req.url.host}: ${describeCause(err)}`, { cause: err });
-  } finally {
-    clearTimeout(timer);
-    req.signal?.removeEventListener('abort', onCallerAbort);
-  }
+/**
+ * Sends one request and reads the whole answer; throws MatrixNetworkError when no HTTP answer arrives.
+ * Built on undici's dispatch() rather than request(): no stream and no AbortController per call, costs the
+ * deliverer would otherwise pay at every message.
+ */
+export function sendHttp(req: HttpRequest): Promise<HttpAnswer> {
+  if (req.signal?.aborted) return Promise.reject(req.signal.reason as Error);
+  return new Promise((resolve, reject) => new Exchange(req, resolve, reject).start());
 }
 
-async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number, url: URL, status: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > maxBytes) {
-      body.destroy();
-      throw new MatrixError('M_UNKNOWN', status,
-        `HTTP ${status} from ${url.host}: the answer is larger than ${Math.round(maxBytes / 1024)} KiB; is this really a Matrix homeserver?`);
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+/** One request as undici's dispatch handler: collects the answer, and ends it on timeout or the caller's abort. */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly #req: HttpRequest;
+  readonly #resolve: (answer: HttpAnswer) => void;
+  readonly #reject: (error: unknown) => void;
+  #controller: Dispatcher.DispatchController | undefined;
+  /** Why the exchange ended early (timeout, abort, too large), once it did. */
+  #failure: unknown;
+  #settled = false;
+  #timer: NodeJS.Timeout | undefined;
+  #status = 0;
+  #headers: Record<string, string> = {};
+  #chunks: Buffer[] = [];
+  #size = 0;
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  constructor(req: HttpRequest, resolve: (answer: HttpAnswer) => void, reject: (error: unknown) => void) {
+    this.#req = req;
+    this.#resolve = resolve;
+    this.#reject = reject;
   }
-  return out;
+
+  start(): void {
+    const { url, timeoutMs, signal } = this.#req;
+    this.#timer = setTimeout(() => this.#fail(new MatrixNetworkError(`${url.host} gave no answer within ${formatDuration(timeoutMs)}`)), timeoutMs);
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...this.#req.headers };
+    if (this.#req.json !== undefined) headers['content-type'] = 'application/json';
+    (this.#req.dispatcher ?? getGlobalDispatcher()).dispatch({
+      origin: url.origin, path: url.pathname + url.search, method: this.#req.method, headers, body: this.#req.json ?? null,
+    }, this);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    // Ended while waiting for a connection: undici can only be told now.
+    if (this.#settled) controller.abort(this.#failure as Error);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // 1xx: informational, the answer follows
+    this.#status = statusCode;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined) this.#headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const maxBytes = this.#req.maxBytes ?? MAX_ANSWER_BYTES;
+    this.#size += chunk.length;
+    if (this.#size > maxBytes) {
+      this.#fail(new MatrixError('M_UNKNOWN', this.#status,
+        `HTTP ${this.#status} from ${this.#req.url.host}: the answer is larger than ${Math.round(maxBytes / 1024)} KiB; is this really a Matrix homeserver?`));
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (!this.#end()) return;
+    const body = this.#chunks.length === 1 ? this.#chunks[0]!.toString('utf8') : Buffer.concat(this.#chunks).toString('utf8');
+    this.#resolve({ status: this.#status, headers: this.#headers, body });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (!this.#end()) return;
+    const host = this.#req.url.host;
+    this.#reject(isCutConnection(err)
+      ? new MatrixNetworkError(`${host} closed the connection before answering (${describeCause(err)})`, { cause: err })
+      : new MatrixNetworkError(`could not reach ${host}: ${describeCause(err)}`, { cause: err }));
+  }
+
+  /** The caller's signal fired: its reason is thrown as is. */
+  readonly #onAbort = (): void => this.#fail(this.#req.signal?.reason);
+
+  /** Ends the exchange with `error` now, and tells undici to drop the request. */
+  #fail(error: unknown): void {
+    if (!this.#end()) return;
+    this.#failure = error;
+    this.#reject(error);
+    this.#controller?.abort(error as Error);
+  }
+
+  /** Settles once: false when the exchange already ended (undici then reports the abort we asked for). */
+  #end(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    clearTimeout(this.#timer);
+    this.#req.signal?.removeEventListener('abort', this.#onAbort);
+    return true;
+  }
 }
 
 /** The human part of a network failure: "connect ECONNREFUSED 127.0.0.1:8448", "getaddrinfo ENOTFOUND x". */
