@@ -52,7 +52,8 @@ export interface DelivererEvents {
  */
 const MARK_WRITE_DELAY_MS = 10;
 
-interface Worker { done: Promise<void> }
+/** A room's worker; its signal, shared by all its sends, is aborted only by stop(). */
+interface Worker { done: Promise<void>; controller: AbortController }
 interface RoomState { failures: number; heldBack: boolean }
 type Outcome = { ok: true; eventId: string } | { ok: false; error: unknown; aborted: boolean };
 
@@ -64,7 +65,8 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   private readonly policy: RetryPolicy;
   private readonly beforeSend: BeforeSend | undefined;
   private readonly workers = new Map<string, Worker>();
-  private readonly inFlight = new Map<string, AbortController>();
+  /** Per room, how to end its send in flight at once (stop() does, after the grace period). */
+  private readonly inFlight = new Map<string, (reason: Error) => void>();
   private readonly sleeps = new Sleeps();
   private readonly parking = new Parking();
   private idleWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
@@ -92,7 +94,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   /** Call after enqueue: starts the room's worker if it is idle (a busy one picks new rows up by itself). */
   wake(roomId: string): void {
     if (this.stopping || this.workers.has(roomId)) return;
-    const worker: Worker = { done: Promise.resolve() };
+    const worker: Worker = { done: Promise.resolve(), controller: new AbortController() };
     this.workers.set(roomId, worker);
     worker.done = this.runRoom(roomId, worker);
   }
@@ -129,7 +131,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
     try {
       while (!this.stopping) {
         try {
-          if (!(await this.ready(roomId, state))) return;
+          if (this.heldBack(roomId) && !(await this.ready(roomId, state))) return;
           // head() and the return below run in one synchronous step, so a wake() cannot slip between them.
           const next = this.nextRow(roomId, state);
           if (!next) return;
@@ -137,7 +139,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
             await this.sleeps.sleep(next.waitMs, true);
             continue;
           }
-          await this.deliver(next.row, state);
+          await this.deliver(next.row, state, worker.controller.signal);
         } catch (err) {
           state.failures += 1;
           const delayMs = backoffMs(state.failures, this.policy);
@@ -151,6 +153,12 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
       if (this.parking.accountProber() === roomId) this.parking.liftAccount();
       this.checkIdle();
     }
+  }
+
+  /** Whether something may hold this room back (so that the usual case costs no await). */
+  private heldBack(roomId: string): boolean {
+    const prober = this.parking.accountProber();
+    return (prober !== undefined && prober !== roomId) || this.rateLimitedUntil > Date.now();
   }
 
   /** Waits until this room may send: not behind the account gate, not rate-limited. False when stopping. */
@@ -197,8 +205,8 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
     return fillRelation(row.content, related?.eventId);
   }
 
-  private async deliver(row: QueuedRow, state: RoomState): Promise<void> {
-    const outcome = await this.attempt(row);
+  private async deliver(row: QueuedRow, state: RoomState, signal: AbortSignal): Promise<void> {
+    const outcome = await this.attempt(row, signal);
     if (outcome.ok) return this.onSent(row, outcome.eventId, state);
     // Aborted by stop(): the row stays pending and keeps its txnId, so the next start re-sends it safely.
     if (outcome.aborted) return;
@@ -217,22 +225,23 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
     }
   }
 
-  private async attempt(row: QueuedRow): Promise<Outcome> {
-    const controller = new AbortController();
-    this.inFlight.set(row.roomId, controller);
-    // Racing the abort means a sender that ignores its signal cannot hold stop() past the grace period.
-    const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
+  private attempt(row: QueuedRow, signal: AbortSignal): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      const settle = (outcome: Outcome): void => {
+        this.inFlight.delete(row.roomId);
+        resolve(outcome);
+      };
+      // Settled by stop() too, so a sender that ignores its signal cannot hold stop() past the grace period.
+      this.inFlight.set(row.roomId, (reason) => settle({ ok: false, error: reason, aborted: true }));
+      try {
+        this.sender.sendEvent(row.roomId, row.eventType, row.txnId, this.contentOf(row), signal).then(
+          ({ eventId }) => settle({ ok: true, eventId }),
+          (error: unknown) => settle({ ok: false, error, aborted: signal.aborted }),
+        );
+      } catch (error) {
+        settle({ ok: false, error, aborted: false });
+      }
     });
-    try {
-      const send = this.sender.sendEvent(row.roomId, row.eventType, row.txnId, this.contentOf(row), controller.signal);
-      const { eventId } = await Promise.race([send, aborted]);
-      return { ok: true, eventId };
-    } catch (error) {
-      return { ok: false, error, aborted: controller.signal.aborted };
-    } finally {
-      this.inFlight.delete(row.roomId);
-    }
   }
 
   private onSent(row: OutboxRow, eventId: string, state: RoomState): void {
@@ -325,7 +334,9 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
     clearTimeout(timer);
     if (this.inFlight.size === 0) return;
     this.log.warn({ inFlight: this.inFlight.size, graceMs }, 'stopping: aborting sends still in flight; their alerts stay queued and are re-sent with the same txnId on the next start');
-    for (const controller of this.inFlight.values()) controller.abort(new Error('Vigie is stopping'));
+    const reason = new Error('Vigie is stopping');
+    for (const worker of this.workers.values()) worker.controller.abort(reason);
+    for (const abort of [...this.inFlight.values()]) abort(reason);
   }
 
   private idleNow(): boolean {
