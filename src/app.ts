@@ -23,6 +23,7 @@ import { MuteStore } from './room/mutes.js';
 import { createRoomService, lazyRoomApi, type RoomService, type RoomServiceDeps } from './room/service.js';
 import { createMetrics } from './server/metrics.js';
 import { createServer, listen } from './server/server.js';
+import { startCheckpointer } from './store/checkpointer.js';
 import { openDatabase, type Database } from './store/db.js';
 import { acquireLock, type Lock } from './store/lock.js';
 import { createGroupCommit } from './store/group-commit.js';
@@ -82,6 +83,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     lock?.release();
     throw error;
   }
+  const checkpointer = startCheckpointer(db, { logger: log });
   const outbox = new Outbox(db);
   const incidents = new IncidentStore(db);
   let grouping = createGrouping({ outbox, store: incidents, templates, logger: log });
@@ -144,6 +146,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       await engine?.stop(graceMs);
       await deliverer?.stop(graceMs);
       await sender?.close();
+      await checkpointer.stop();
       db.close();
       lock?.release();
     },
