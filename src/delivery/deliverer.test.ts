@@ -319,7 +319,7 @@ describe('Deliverer stop and idle', () => {
     deliverer.wake('!a:x');
     await vi.advanceTimersByTimeAsync(0);
     expect(stateOnDisk(first!.id)).toBe('pending');
-    await vi.advanceTimersByTimeAsync(10);
+    await vi.advanceTimersByTimeAsync(50);
     expect(stateOnDisk(first!.id)).toBe('sent');
     const [second] = outbox.enqueue([{ roomId: '!a:x', eventType: 'm.room.message', content: { body: 'second' } }]);
     deliverer.wake('!a:x');

@@ -50,7 +50,7 @@ export interface DelivererEvents {
  * How long sent marks may wait in the outbox's memory before they are written: long enough to write many in one
  * transaction when messages flow, short enough that the database soon says what the homeserver holds.
  */
-const MARK_WRITE_DELAY_MS = 10;
+const MARK_WRITE_DELAY_MS = 50;
 
 /** A room's worker; its signal, shared by all its sends, is aborted only by stop(). */
 interface Worker { done: Promise<void>; controller: AbortController }

@@ -1,11 +1,16 @@
 // What the Outbox keeps in memory between its reads and writes: queue heads read ahead, sent marks not yet written.
-import { toRow, type RawRow } from './outbox-rows.js';
 import type { QueuedRow } from './outbox.js';
 
 /** A queue position: `coalesce(seq, id)` and id, the order of a room's queue. */
 export interface QueuePosition {
   pos: number;
   id: number;
+}
+
+/** The rows of one read, and the position of the last one (undefined when there were none). */
+export interface HeadRead {
+  rows: QueuedRow[];
+  last: QueuePosition | undefined;
 }
 
 interface RoomAhead {
@@ -28,7 +33,7 @@ export class ReadAhead {
   }
 
   /** The room's first row: from memory, else from `read` (rows after a position); undefined when the room is empty. */
-  head(roomId: string, read: (after: QueuePosition) => RawRow[]): QueuedRow | undefined {
+  head(roomId: string, read: (after: QueuePosition) => HeadRead): QueuedRow | undefined {
     let room = this.rooms.get(roomId);
     if (room === undefined) {
       room = { rows: [], last: { pos: 0, id: 0 } };
@@ -53,16 +58,14 @@ export class ReadAhead {
     this.roomOf.clear();
   }
 
-  private fill(roomId: string, room: RoomAhead, read: (after: QueuePosition) => RawRow[]): boolean {
-    const raws = read(room.last);
-    const last = raws.at(-1);
+  private fill(roomId: string, room: RoomAhead, read: (after: QueuePosition) => HeadRead): boolean {
+    const { rows, last } = read(room.last);
     if (last === undefined) {
       this.rooms.delete(roomId);
       return false;
     }
-    room.last = { pos: last.seq ?? last.id, id: last.id };
-    for (const raw of raws) {
-      const row = toRow(raw)!;
+    room.last = last;
+    for (const row of rows) {
       room.rows.push(row);
       this.roomOf.set(row.id, room);
     }

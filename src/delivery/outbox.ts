@@ -4,7 +4,7 @@ import type { AlertEvent } from '../alert/event.js';
 import type { Database } from '../store/db.js';
 import type { Statement } from 'better-sqlite3';
 import { ReadAhead, SentMarks } from './outbox-memory.js';
-import { contentJson, isGroupCandidate, prepareStatements, toRow, type RawRow } from './outbox-rows.js';
+import { contentJson, isGroupCandidate, prepareStatements, toHeadRows, toRow, type RawRow } from './outbox-rows.js';
 
 export { GROUP_CANDIDATE } from './outbox-rows.js';
 
@@ -92,8 +92,12 @@ export interface OutboxOptions {
 /** How many pending rows of a room one read brings into memory, so most sends cost no query. */
 const READ_AHEAD = 64;
 
-/** At most this many sent marks wait in memory; the next one writes them all. */
-const MAX_UNWRITTEN_MARKS = 256;
+/**
+ * At most this many sent marks wait in memory; the next one writes them all. Measured: 29 µs a row (head and mark)
+ * in transactions of 32 marks, 21 µs in transactions of 128, 20 µs of 512 (each mark dirties a page of the event-id
+ * index, at random, and each page is written once per transaction).
+ */
+const MAX_UNWRITTEN_MARKS = 128;
 
 /** A new txnId: random, so a reset database can never reuse one the homeserver has already seen for this token. */
 export function newTxnId(): string {
@@ -147,7 +151,7 @@ export class Outbox {
   head(roomId: string): QueuedRow | undefined {
     // From the head of the queue: rows sent but not yet marked on disk must not come back.
     if (!this.readAhead.has(roomId)) this.flush();
-    return this.readAhead.head(roomId, ({ pos, id }) => this.stmts.heads.all({ room: roomId, pos, id, limit: READ_AHEAD }) as RawRow[]);
+    return this.readAhead.head(roomId, ({ pos, id }) => toHeadRows(this.stmts.heads.all(roomId, pos, pos, id, READ_AHEAD) as unknown[][]));
   }
 
   /** The row the homeserver accepted as `eventId` (a reaction or a command names the message it is about). */
