@@ -28,9 +28,7 @@ const QUEUE_ORDER = 'ORDER BY coalesce(seq, id), id';
 export function prepareStatements(db: Database) {
   return {
     insert: db.prepare(`INSERT INTO outbox (room_id, event_type, content, txn_id, dedupe_key, created_at,
-        kind, event_json, template, not_before, relates_to_row, incident_id)
-      VALUES (@room_id, @event_type, @content, @txn_id, @dedupe_key, @created_at,
-        @kind, @event_json, @template, @not_before, @relates_to_row, @incident_id) RETURNING *`),
+        kind, event_json, template, not_before, relates_to_row, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     byDedupeKey: db.prepare('SELECT * FROM outbox WHERE dedupe_key = ?'),
     byEventId: db.prepare('SELECT * FROM outbox WHERE event_id = ?'),
     // The next pending rows of a room after a queue position (0, 0 for the head). The `>=` lets SQLite seek in the
@@ -71,9 +69,9 @@ export function contentJson(m: Pick<OutboxMessage, 'roomId' | 'content'>): strin
   throw new Error(`the message for room ${m.roomId} cannot be queued: its content must be a JSON object`);
 }
 
-/** Whether a stored row is one grouping may fold (the same test as GROUP_CANDIDATE). */
-export function isGroupCandidate(r: RawRow): boolean {
-  return r.state === 'pending' && r.attempts === 0 && (r.kind === 'edit' || (r.not_before > r.created_at && r.event_json !== null));
+/** Whether a row is one grouping may fold (the same test as GROUP_CANDIDATE). */
+export function isGroupCandidate(r: QueuedRow): boolean {
+  return r.state === 'pending' && r.attempts === 0 && (r.kind === 'edit' || (r.notBefore > r.createdAt && r.event !== null));
 }
 
 export function toRow(raw: unknown): QueuedRow | undefined {
@@ -88,7 +86,8 @@ export function toRow(raw: unknown): QueuedRow | undefined {
   };
 }
 
-function reviveEvent(json: string): AlertEvent {
+/** A stored event, its time a Date again. */
+export function reviveEvent(json: string): AlertEvent {
   const event = JSON.parse(json) as AlertEvent & { time: string };
   return { ...event, time: new Date(event.time) };
 }

@@ -26,6 +26,16 @@ describe('Outbox.enqueue', () => {
     expect(outbox.get(rows[0]!.id)).toEqual(rows[0]);
   });
 
+  it('returns each row as it is stored, every field of the message included', () => {
+    const { outbox, msg, clock } = setup();
+    const event: AlertEvent = { source: 'test', status: 'down', name: 'web', hostnameOrURL: 'x', msg: 'm', time: new Date(clock.now), tags: ['a'], heartbeatJSON: { status: 0 }, monitorJSON: null };
+    const [root] = outbox.enqueue([{ ...msg('!a:x', 'root', 'k1'), event, template: 'seed', notBefore: clock.now + 5000 }]);
+    const [reply] = outbox.enqueue([{ ...msg('!a:x', 'reply'), kind: 'reply', relatesToRow: root!.id, incidentId: 7 }]);
+    expect(outbox.get(root!.id)).toEqual(root);
+    expect(outbox.get(reply!.id)).toEqual(reply);
+    expect(root).toMatchObject({ event, template: 'seed', notBefore: clock.now + 5000, dedupeKey: 'k1', kind: 'alert' });
+  });
+
   it('never reuses a txnId, even in a fresh database (a reset must not collide with what the homeserver saw)', () => {
     const a = setup().outbox.enqueue([setup().msg('!a:x', 'same')]);
     const b = setup().outbox.enqueue([setup().msg('!a:x', 'same')]);

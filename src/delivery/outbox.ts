@@ -4,7 +4,7 @@ import type { AlertEvent } from '../alert/event.js';
 import type { Database } from '../store/db.js';
 import type { Statement } from 'better-sqlite3';
 import { ReadAhead, SentMarks } from './outbox-memory.js';
-import { contentJson, isGroupCandidate, prepareStatements, toHeadRows, toRow, type RawRow } from './outbox-rows.js';
+import { contentJson, isGroupCandidate, prepareStatements, reviveEvent, toHeadRows, toRow, type RawRow } from './outbox-rows.js';
 
 export { GROUP_CANDIDATE } from './outbox-rows.js';
 
@@ -323,22 +323,22 @@ export class Outbox {
       const existing = this.byDedupeKey(m.dedupeKey);
       if (existing) return existing;
     }
-    const raw = this.stmts.insert.get({
-      room_id: m.roomId,
-      event_type: m.eventType,
-      content: contentJson(m),
-      txn_id: newTxnId(),
-      dedupe_key: m.dedupeKey ?? null,
-      created_at: this.now(),
-      kind: m.kind ?? 'alert',
-      event_json: m.event ? JSON.stringify(m.event) : null,
-      template: m.template ?? null,
-      not_before: m.notBefore ?? 0,
-      relates_to_row: m.relatesToRow ?? null,
-      incident_id: m.incidentId ?? null,
-    }) as RawRow;
-    if (isGroupCandidate(raw)) this.candidateRooms.add(raw.room_id);
-    return toRow(raw)!;
+    const json = contentJson(m);
+    const eventJson = m.event ? JSON.stringify(m.event) : null;
+    const fields = {
+      roomId: m.roomId, eventType: m.eventType, txnId: newTxnId(), dedupeKey: m.dedupeKey ?? null, createdAt: this.now(),
+      kind: m.kind ?? 'alert', template: m.template ?? null, notBefore: m.notBefore ?? 0,
+      relatesToRow: m.relatesToRow ?? null, incidentId: m.incidentId ?? null,
+    } as const;
+    // Without RETURNING: reading the stored row back cost ~15 µs, and everything in it is known here.
+    const { lastInsertRowid } = this.stmts.insert.run(fields.roomId, fields.eventType, json, fields.txnId, fields.dedupeKey,
+      fields.createdAt, fields.kind, eventJson, fields.template, fields.notBefore, fields.relatesToRow, fields.incidentId);
+    const row: QueuedRow = {
+      ...fields, id: Number(lastInsertRowid), content: JSON.parse(json) as object, state: 'pending', attempts: 0,
+      nextAttemptAt: 0, lastError: null, eventId: null, sentAt: null, event: eventJson === null ? null : reviveEvent(eventJson),
+    };
+    if (isGroupCandidate(row)) this.candidateRooms.add(row.roomId);
+    return row;
   }
 
   private expectPending(changes: number, id: number, what: string): void {
