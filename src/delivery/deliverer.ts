@@ -52,6 +52,13 @@ export interface DelivererEvents {
  */
 const MARK_WRITE_DELAY_MS = 50;
 
+/**
+ * Sent marks written together once this many wait, right after the next send has gone out (so that the write
+ * overlaps the homeserver's work on it). Measured per row (head and mark): 29 µs in transactions of 32 marks, 21 µs
+ * of 128, 20 µs of 512; each mark dirties a page of the event-id index at random, written once per transaction.
+ */
+const MARK_BATCH = 128;
+
 /** A room's worker; its signal, shared by all its sends, is aborted only by stop(). */
 interface Worker { done: Promise<void>; controller: AbortController }
 interface RoomState { failures: number; heldBack: boolean }
@@ -74,6 +81,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   private rateLimitedUntil = 0;
   private stopping = false;
   private markWrite: NodeJS.Timeout | undefined;
+  private markWriteNow: NodeJS.Immediate | undefined;
 
   constructor({ outbox, sender, logger, maxBackoffMs = 300_000, parkedRetryMs = 300_000, random = Math.random, beforeSend }: DelivererOptions) {
     super();
@@ -109,7 +117,9 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
     }
     await Promise.all([...this.workers.values()].map((w) => w.done));
     clearTimeout(this.markWrite);
+    clearImmediate(this.markWriteNow);
     this.markWrite = undefined;
+    this.markWriteNow = undefined;
     this.writeMarks();
     this.settleIdleWaiters();
   }
@@ -206,7 +216,10 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   }
 
   private async deliver(row: QueuedRow, state: RoomState, signal: AbortSignal): Promise<void> {
-    const outcome = await this.attempt(row, signal);
+    const sending = this.attempt(row, signal);
+    // Once the request is out, the next rows are read while the homeserver works (in time for the next head()).
+    setImmediate(() => this.readAhead(row.roomId));
+    const outcome = await sending;
     if (outcome.ok) return this.onSent(row, outcome.eventId, state);
     // Aborted by stop(): the row stays pending and keeps its txnId, so the next start re-sends it safely.
     if (outcome.aborted) return;
@@ -247,10 +260,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   private onSent(row: OutboxRow, eventId: string, state: RoomState): void {
     const sentAt = Date.now();
     this.outbox.markSent(row.id, eventId);
-    this.markWrite ??= setTimeout(() => {
-      this.markWrite = undefined;
-      this.writeMarks();
-    }, MARK_WRITE_DELAY_MS);
+    this.scheduleMarkWrite();
     state.failures = 0;
     state.heldBack = false;
     const latencyMs = sentAt - row.createdAt;
@@ -314,6 +324,28 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
     const parkedMs = Date.now() - since;
     this.log.info({ roomId, scope, parkedMs }, 'delivery resumed');
     this.emit('resumed', { roomId, scope, parkedMs });
+  }
+
+  private readAhead(roomId: string): void {
+    if (this.stopping) return;
+    try {
+      this.outbox.readAheadOf(roomId);
+    } catch (err) {
+      this.log.warn({ err, roomId }, 'could not read the next queued alerts ahead; they are read when their turn comes');
+    }
+  }
+
+  /** Writes the outbox's sent marks MARK_WRITE_DELAY_MS after a send, or at the next turn once MARK_BATCH wait. */
+  private scheduleMarkWrite(): void {
+    this.markWrite ??= setTimeout(() => {
+      this.markWrite = undefined;
+      this.writeMarks();
+    }, MARK_WRITE_DELAY_MS);
+    if (this.outbox.unwrittenMarks() < MARK_BATCH) return;
+    this.markWriteNow ??= setImmediate(() => {
+      this.markWriteNow = undefined;
+      this.writeMarks();
+    });
   }
 
   /** Writes the sent marks the outbox keeps in memory; on failure they stay there, for its next read or write. */

@@ -43,6 +43,12 @@ export class ReadAhead {
     return room.rows[0];
   }
 
+  /** Reads the room's next rows now if at most its head is left in memory (nothing for a room not read ahead). */
+  refill(roomId: string, read: (after: QueuePosition) => HeadRead): void {
+    const room = this.rooms.get(roomId);
+    if (room !== undefined && room.rows.length <= 1) this.fill(roomId, room, read);
+  }
+
   /** Takes a row out (the homeserver accepted it); false when it is not read ahead. */
   take(id: number): boolean {
     const room = this.roomOf.get(id);
@@ -61,7 +67,7 @@ export class ReadAhead {
   private fill(roomId: string, room: RoomAhead, read: (after: QueuePosition) => HeadRead): boolean {
     const { rows, last } = read(room.last);
     if (last === undefined) {
-      this.rooms.delete(roomId);
+      if (room.rows.length === 0) this.rooms.delete(roomId);
       return false;
     }
     room.last = last;

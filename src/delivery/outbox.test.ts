@@ -200,6 +200,19 @@ describe('Outbox in memory: queue heads read ahead, sent marks written in batche
     expect(outbox.get(outbox.byEventId('$m70')!.id)?.attempts).toBe(2);
   });
 
+  it('reads the next rows ahead while the last one in memory is being sent, in queue order', () => {
+    const { outbox, msg } = setup();
+    outbox.enqueue(Array.from({ length: 130 }, (_, i) => msg('!a:x', `m${i}`)));
+    outbox.readAheadOf('!a:x'); // nothing read yet: nothing to do
+    const seen: string[] = [];
+    for (let row = outbox.head('!a:x'); row; row = outbox.head('!a:x')) {
+      outbox.readAheadOf('!a:x');
+      seen.push((row.content as { body: string }).body);
+      outbox.markSent(row.id, `$${row.id}`);
+    }
+    expect(seen).toEqual(Array.from({ length: 130 }, (_, i) => `m${i}`));
+  });
+
   it('finds grouping candidates of rows queued before it was built, and of rows queued since', () => {
     const { db, outbox, msg, clock } = setup();
     const event: AlertEvent = { source: 'test', status: 'down', name: 'web', hostnameOrURL: 'x', msg: '', time: new Date(), tags: [], heartbeatJSON: null, monitorJSON: null };
