@@ -90,6 +90,7 @@ describe('SIGKILL in the middle of a send', () => {
     const hung = hungAfterStoring(setup);
     await killHard(first);
     const deliveredBeforeKill = delivered();
+    const inRoomsBeforeKill = new Set([...hs.messages(rooms.a!), ...hs.messages(rooms.b!)].map((m) => m.txnId));
     expect(deliveredBeforeKill).toBeLessThan(count / 2);
 
     const second = startChildApp(config); // a second process on the same database: takes the stale lock over, resumes
@@ -104,6 +105,11 @@ describe('SIGKILL in the middle of a send', () => {
     expect(first.queued().every((row) => txnIds.has(row.txnId))).toBe(true);
     for (const txnId of hung) expect(sendRequests(hs, txnId)).toHaveLength(2);
     const resent = second.reports.filter((r) => r.type === 'sent');
-    expect(resent).toHaveLength(count - deliveredBeforeKill + hung.length);
+    // Sent marks are written in batches: besides the two caught mid-send, rows accepted just before the kill may
+    // still be pending on disk. They go again with their txnId, and the homeserver answers with the event it has.
+    const again = resent.filter((r) => inRoomsBeforeKill.has(r.txnId));
+    expect(resent.length - again.length).toBe(count - deliveredBeforeKill);
+    expect(again.map((r) => r.txnId)).toEqual(expect.arrayContaining(hung));
+    expect(again.length).toBeLessThanOrEqual(hung.length + 256);
   }, 120_000); // two Vigie processes started one after the other (PROCESS_START_MS each)
 });
