@@ -218,7 +218,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   private async deliver(row: QueuedRow, state: RoomState, signal: AbortSignal): Promise<void> {
     const sending = this.attempt(row, signal);
     // Once the request is out, the next rows are read while the homeserver works (in time for the next head()).
-    setImmediate(() => this.readAhead(row.roomId));
+    if (this.outbox.readAheadRunsLow(row.roomId)) setImmediate(() => this.readAhead(row.roomId));
     const outcome = await sending;
     if (outcome.ok) return this.onSent(row, outcome.eventId, state);
     // Aborted by stop(): the row stays pending and keeps its txnId, so the next start re-sends it safely.

@@ -43,17 +43,23 @@ export class ReadAhead {
     return room.rows[0];
   }
 
-  /** Reads the room's next rows now if at most its head is left in memory (nothing for a room not read ahead). */
-  refill(roomId: string, read: (after: QueuePosition) => HeadRead): void {
+  /** Whether the room is read ahead with at most its head left in memory. */
+  runsLow(roomId: string): boolean {
     const room = this.rooms.get(roomId);
-    if (room !== undefined && room.rows.length <= 1) this.fill(roomId, room, read);
+    return room !== undefined && room.rows.length <= 1;
+  }
+
+  /** Reads the room's next rows now if it runs low (nothing for a room not read ahead). */
+  refill(roomId: string, read: (after: QueuePosition) => HeadRead): void {
+    if (this.runsLow(roomId)) this.fill(roomId, this.rooms.get(roomId)!, read);
   }
 
   /** Takes a row out (the homeserver accepted it); false when it is not read ahead. */
   take(id: number): boolean {
     const room = this.roomOf.get(id);
     if (room === undefined) return false;
-    room.rows.splice(room.rows.findIndex((r) => r.id === id), 1);
+    if (room.rows[0]?.id === id) room.rows.shift();
+    else room.rows.splice(room.rows.findIndex((r) => r.id === id), 1);
     this.roomOf.delete(id);
     return true;
   }

@@ -158,6 +158,11 @@ export class Outbox {
     this.readAhead.refill(roomId, this.readHeads(roomId));
   }
 
+  /** Whether readAheadOf() would read now: the room's rows in memory are down to its head. */
+  readAheadRunsLow(roomId: string): boolean {
+    return this.readAhead.runsLow(roomId);
+  }
+
   /** The row the homeserver accepted as `eventId` (a reaction or a command names the message it is about). */
   byEventId(eventId: string): QueuedRow | undefined {
     this.flush();
