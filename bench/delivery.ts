@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { getGlobalDispatcher, request } from 'undici';
 import { createApp, type App } from '../src/app.js';
 import type { AlertEvent } from '../src/alert/event.js';
 import { toMessageContent } from '../src/alert/render/message.js';
@@ -45,16 +45,45 @@ async function timed(roomIds: string[], total: number, perRoom: (roomId: string,
   return total / ((performance.now() - start) / 1000);
 }
 
+/** Which undici API the raw side uses: request() (the usual one), or dispatch() with a minimal handler (Vigie's). */
+type RawApi = 'request' | 'dispatch';
+
+/** One PUT through dispatch() with the least a handler can do: the leanest way undici offers. */
+function dispatchPut(url: URL, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let status = 0;
+    getGlobalDispatcher().dispatch({ origin: url.origin, path: url.pathname, method: 'PUT', headers, body }, {
+      // undici tells its handler APIs apart by this method: without it the handler would be read as the old API.
+      onRequestStart: () => undefined,
+      onResponseStart: (_controller, statusCode) => { status = statusCode; },
+      onResponseData: (_controller, chunk) => { chunks.push(chunk); },
+      onResponseEnd: () => resolve({ status, text: Buffer.concat(chunks).toString('utf8') }),
+      onResponseError: (_controller, error) => reject(error),
+    });
+  });
+}
+
 /** Bare PUTs with undici, one at a time per room, carrying exactly the content Vigie sends for the sample alert. */
-async function rawRun(hs: HomeserverProcess, roomIds: string[], total: number): Promise<number> {
+async function rawRun(hs: HomeserverProcess, roomIds: string[], total: number, api: RawApi): Promise<number> {
   const body = sampleBody();
   const headers = { authorization: `Bearer ${hs.token}`, 'content-type': 'application/json', accept: 'application/json', 'user-agent': USER_AGENT };
   return timed(roomIds, total, async (roomId, count) => {
     const base = `${hs.url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/`;
     for (let i = 0; i < count; i++) {
-      const res = await request(base + encodeURIComponent(newTxnId()), { method: 'PUT', headers, body });
-      const answer = await res.body.json() as { event_id?: string };
-      if (res.statusCode !== 200 || !answer.event_id) throw new Error(`raw PUT answered ${res.statusCode}: ${JSON.stringify(answer)}`);
+      const url = base + encodeURIComponent(newTxnId());
+      let status: number;
+      let answer: { event_id?: string };
+      if (api === 'request') {
+        const res = await request(url, { method: 'PUT', headers, body });
+        status = res.statusCode;
+        answer = await res.body.json() as { event_id?: string };
+      } else {
+        const res = await dispatchPut(new URL(url), headers, body);
+        status = res.status;
+        answer = JSON.parse(res.text) as { event_id?: string };
+      }
+      if (status !== 200 || !answer.event_id) throw new Error(`raw PUT answered ${status}: ${JSON.stringify(answer)}`);
     }
   });
 }
@@ -165,19 +194,20 @@ async function checkSameContent(hs: HomeserverProcess, rawBody: string): Promise
   });
 }
 
-interface PatternResult { deliveryRatio: number; endToEndRatio: number; loopRatio: number }
+/** Median ratios of Vigie to raw PUTs: delivery against each raw API, the rest against the faster raw of each round. */
+interface PatternResult { delivery: Record<RawApi, number>; endToEndRatio: number; loopRatio: number }
 
 /**
- * One pattern (1 room, or 10 in parallel): ROUNDS rounds of raw and Vigie with a backlog, in alternating order, then
- * Vigie one alert at a time; returns the median ratios.
+ * One pattern (1 room, or 10 in parallel): ROUNDS rounds of raw PUTs (request() and dispatch()) and Vigie with a
+ * backlog, in alternating order, then Vigie one alert at a time. Vigie is compared with the faster raw of its round.
  */
 async function compare(hs: HomeserverProcess, rooms: number): Promise<PatternResult> {
-  const raw: number[] = [];
+  const raw: Record<RawApi, number[]> = { request: [], dispatch: [] };
   const backlogs: BacklogResult[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const runRaw = async (): Promise<void> => {
+    const runRaw = (api: RawApi) => async (): Promise<void> => {
       const ids = await hs.createRooms(rooms);
-      raw.push(await rawRun(hs, ids, TOTAL));
+      raw[api].push(await rawRun(hs, ids, TOTAL, api));
       await verify(hs, ids, TOTAL);
     };
     const runVigie = async (): Promise<void> => {
@@ -185,29 +215,34 @@ async function compare(hs: HomeserverProcess, rooms: number): Promise<PatternRes
       backlogs.push(await backlogRun(hs, ids, TOTAL));
       await verify(hs, ids, TOTAL);
     };
-    if (round % 2 === 0) await runRaw().then(runVigie);
-    else await runVigie().then(runRaw);
+    const order = [runRaw('request'), runRaw('dispatch'), runVigie];
+    for (const run of round % 2 === 0 ? order : order.reverse()) await run();
   }
   const ids = await hs.createRooms(rooms);
   const loop = await closedLoopRun(hs, ids, TOTAL);
   await verify(hs, ids, TOTAL);
 
+  const best = raw.request.map((v, i) => Math.max(v, raw.dispatch[i]!));
+  const ratios = (values: number[], to: number[]): number[] => values.map((v, i) => v / to[i]!);
   const delivery = backlogs.map((b) => b.drainPerSec);
   const endToEnd = backlogs.map((b) => b.endToEndPerSec);
-  const deliveryRatios = delivery.map((v, i) => v / raw[i]!);
-  const endToEndRatios = endToEnd.map((v, i) => v / raw[i]!);
-  const loopRatio = loop.perSec / median(raw);
+  const deliveryRatios = ratios(delivery, best);
+  const against = { request: median(ratios(delivery, raw.request)), dispatch: median(ratios(delivery, raw.dispatch)) };
+  const endToEndRatios = ratios(endToEnd, best);
+  const loopRatio = loop.perSec / median(best);
   console.log(`${rooms} room${rooms > 1 ? 's in parallel' : ''}, sequential per room (${ROUNDS} rounds, medians and ranges):`);
-  console.log(`  raw PUTs (undici)                      ${rate(median(raw))} (${spread(raw)})`);
+  console.log(`  raw PUTs, undici request()              ${rate(median(raw.request))} (${spread(raw.request)})`);
+  console.log(`  raw PUTs, undici dispatch()             ${rate(median(raw.dispatch))} (${spread(raw.dispatch)})`);
   console.log(`  vigie, ${TOTAL} queued at once: delivery ${rate(median(delivery))} (${spread(delivery)})`
-    + ` = ${median(deliveryRatios).toFixed(2)} of raw (${spread(deliveryRatios, 2)} by round)`);
+    + ` = ${median(deliveryRatios).toFixed(2)} of the faster raw (${spread(deliveryRatios, 2)} by round);`
+    + ` ${against.request.toFixed(2)} of request(), ${against.dispatch.toFixed(2)} of dispatch()`);
   console.log(`    enqueue (render + commit) ${median(backlogs.map((b) => b.enqueuePerSec)).toFixed(0)}/s; end to end ${rate(median(endToEnd))}`
-    + ` = ${median(endToEndRatios).toFixed(2)} of raw (${spread(endToEndRatios, 2)})`);
+    + ` = ${median(endToEndRatios).toFixed(2)} of the faster raw (${spread(endToEndRatios, 2)})`);
   const latencies = backlogs.flatMap((b) => b.latencyMs);
   console.log(`    latency from enqueue to accepted (queue wait included): ${latency(latencies)}`);
-  console.log(`  vigie, one alert at a time per room:   ${rate(loop.perSec)} = ${loopRatio.toFixed(2)} of raw's median (each alert its own disk sync)`);
+  console.log(`  vigie, one alert at a time per room:    ${rate(loop.perSec)} = ${loopRatio.toFixed(2)} of the faster raw's median (each alert its own disk sync)`);
   console.log(`    latency from enqueue to accepted: ${latency(loop.latencyMs)} (sent event, whole ms); measured: ${latency(loop.preciseMs)}`);
-  return { deliveryRatio: median(deliveryRatios), endToEndRatio: median(endToEndRatios), loopRatio };
+  return { delivery: against, endToEndRatio: median(endToEndRatios), loopRatio };
 }
 
 /** Prints msg/s of raw PUTs and of Vigie (backlog drain, and one at a time) for 1 room and 10 rooms, ratios, latencies. */
@@ -216,15 +251,23 @@ export async function benchDelivery(): Promise<void> {
   const hs = await spawnHomeserver();
   try {
     // Warm both paths up (JIT, connection pool, SQLite page cache) before anything is timed.
-    await rawRun(hs, await hs.createRooms(1), WARMUP);
+    await rawRun(hs, await hs.createRooms(1), WARMUP, 'request');
+    await rawRun(hs, await hs.createRooms(1), WARMUP, 'dispatch');
     await backlogRun(hs, await hs.createRooms(1), WARMUP);
     await checkSameContent(hs, sampleBody());
     const results = [await compare(hs, 1), await compare(hs, 10)];
-    const worst = Math.min(...results.map((r) => r.deliveryRatio));
-    console.log(`goal: delivery of a queued backlog ≥ ${GOAL_RATIO} of raw (1 and 10 rooms): ${worst >= GOAL_RATIO ? 'met' : 'NOT met'} (worst median ratio ${worst.toFixed(2)})`);
     const show = (pick: (r: PatternResult) => number): string => results.map(pick).map((r) => r.toFixed(2)).join(' (1 room), ') + ' (10 rooms)';
-    console.log(`  end to end (render and durable enqueue included): ${show((r) => r.endToEndRatio)} of raw`);
-    console.log(`  one alert at a time (a disk sync per alert, which raw PUTs do not do): ${show((r) => r.loopRatio)} of raw`);
+    const verdict = (api: RawApi): string => {
+      const worst = Math.min(...results.map((r) => r.delivery[api]));
+      return `${worst >= GOAL_RATIO ? 'met' : 'NOT met'}: ${show((r) => r.delivery[api])}`;
+    };
+    // Both verdicts are printed: request() is the raw the issue's figures were measured with; dispatch() is the
+    // leanest undici call, the one Vigie's own client makes.
+    console.log(`goal: delivery of a queued backlog ≥ ${GOAL_RATIO} of raw PUTs (median ratios, 1 and 10 rooms)`);
+    console.log(`  against undici request(): ${verdict('request')}`);
+    console.log(`  against undici dispatch(): ${verdict('dispatch')}`);
+    console.log(`  not judged: end to end (render and durable enqueue included): ${show((r) => r.endToEndRatio)} of the faster raw`);
+    console.log(`  not judged: one alert at a time (a disk sync per alert, which raw PUTs do not do): ${show((r) => r.loopRatio)} of the faster raw`);
   } finally {
     await hs.close();
   }
