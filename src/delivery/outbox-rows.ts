@@ -35,7 +35,7 @@ export function prepareStatements(db: Database) {
     // index, not scan the room.
     heads: db.prepare(`SELECT ${HEAD_COLUMNS} FROM outbox WHERE room_id = ? AND state = 'pending'
       AND coalesce(seq, id) >= ? AND (coalesce(seq, id), id) > (?, ?) ${QUEUE_ORDER} LIMIT ?`).raw(),
-    groupCandidates: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND ${GROUP_CANDIDATE} ${QUEUE_ORDER}`),
+    groupCandidates: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND ${GROUP_CANDIDATE} ${QUEUE_ORDER} LIMIT ?`),
     candidateRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE ${GROUP_CANDIDATE}`).pluck(),
     unattempted: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' AND attempts = 0 ${QUEUE_ORDER}`),
     setSeq: db.prepare('UPDATE outbox SET seq = ? WHERE id = ?'),

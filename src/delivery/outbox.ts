@@ -214,13 +214,13 @@ export class Outbox {
 
   /**
    * What grouping may fold in a room: never-attempted rows that came with a grouping window (and their event), and
-   * pending edits; in queue order. A room that never had any costs no query, so a backlog that does not group costs
-   * nothing per send.
+   * pending edits; in queue order, the first `limit` of them (default all). A room that never had any costs no
+   * query, so a backlog that does not group costs nothing per send.
    */
-  groupCandidates(roomId: string): QueuedRow[] {
+  groupCandidates(roomId: string, limit = -1): QueuedRow[] {
     if (!this.candidateRooms.has(roomId)) return [];
     this.flush();
-    const rows = this.stmts.groupCandidates.all(roomId).map((raw) => toRow(raw)!);
+    const rows = this.stmts.groupCandidates.all(roomId, limit).map((raw) => toRow(raw)!);
     if (rows.length === 0) this.candidateRooms.delete(roomId);
     return rows;
   }

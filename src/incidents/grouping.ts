@@ -19,6 +19,12 @@ import type { IncidentStore } from './store.js';
  */
 export const MAX_GROUP_ALERTS = 100;
 
+/**
+ * How far into a room's queue one fold looks: enough for a full group and the replies and edits near the head,
+ * without reading (and parsing) a flood's whole backlog before every send. What lies beyond is folded later.
+ */
+const FOLD_WINDOW = 10 * MAX_GROUP_ALERTS;
+
 /** What grouping works with; app.ts provides it. */
 export interface GroupingDeps {
   outbox: Outbox;
@@ -37,20 +43,20 @@ export function createGrouping(deps: GroupingDeps): BeforeSend {
   const log = deps.logger.child({ component: 'grouping' });
   return (roomId, { heldBack }) => {
     // The common case, a queue with nothing to fold, costs one indexed read and no transaction.
-    if (deps.outbox.groupCandidates(roomId).length < 2) return;
+    if (deps.outbox.groupCandidates(roomId, 2).length < 2) return;
     deps.store.transaction(() => foldNow(roomId, heldBack));
   };
 
   function foldNow(roomId: string, heldBack: boolean): void {
     // Held back or not, only rows of routes that group: `groupWait: 0` means one message per alert, always.
-    const candidates = deps.outbox.groupCandidates(roomId);
+    const candidates = deps.outbox.groupCandidates(roomId, FOLD_WINDOW);
     const waiting = candidates.filter((r) => groupable(r) && windowed(r));
     const merged = [
       ...mergeRows(deps, waiting.filter((r) => r.kind === 'alert' && r.relatesToRow === null), log),
       ...byRelated(waiting.filter((r) => r.kind === 'reply')).flatMap((rows) => mergeRows(deps, rows, log)),
     ];
     // Read again: merging re-pointed edits of merged rows at their group row.
-    const edits = deps.outbox.groupCandidates(roomId).filter((r) => r.kind === 'edit');
+    const edits = deps.outbox.groupCandidates(roomId, FOLD_WINDOW).filter((r) => r.kind === 'edit');
     for (const rows of byRelated(edits)) settleEdits(deps, rows);
     if (merged.length > 0) log.info({ roomId, groups: merged.length, rows: merged.reduce((n, g) => n + g, 0), heldBack }, 'alerts grouped');
   }
