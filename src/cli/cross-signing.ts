@@ -69,15 +69,13 @@ export async function prepareCrossSigning(options: CrossSigningOptions, tokenFil
 export async function crossSignDevice(plan: CrossSigningPlan, session: LoginResult & { baseUrl: string },
   login: { user: string; password: string }, reset: boolean, io: CliIO, logger: Logger): Promise<void> {
   const { loaded, recoveryFile, saved } = plan;
-  if (saved && saved.userId !== session.userId) {
-    plan.lock.release();
-    await new MatrixClient({ baseUrl: session.baseUrl, accessToken: session.accessToken }).logout().catch(() => undefined);
-    throw new CliError(`the recovery file ${recoveryFile} holds the keys of ${saved.userId}, not of ${session.userId}: give that bot's file with --recovery-file`);
-  }
+  const api = new MatrixClient({ baseUrl: session.baseUrl, accessToken: session.accessToken });
   const db = openDatabase(loaded.config.store.path);
   let e2ee: E2ee | undefined;
   try {
-    const api = new MatrixClient({ baseUrl: session.baseUrl, accessToken: session.accessToken });
+    if (saved && saved.userId !== session.userId) {
+      throw new CliError(`the recovery file ${recoveryFile} holds the keys of ${saved.userId}, not of ${session.userId}: give that bot's file with --recovery-file`);
+    }
     e2ee = await E2ee.open({
       api, db, userId: session.userId, deviceId: session.deviceId, passphrase: plan.passphrase, logger,
       sharing: loaded.config.matrix.encryption.devices,
@@ -96,7 +94,7 @@ export async function crossSignDevice(plan: CrossSigningPlan, session: LoginResu
       io.err(`Private cross-signing keys written to ${recoveryFile} (mode 0600). Keep it secret and backed up: it signs the bot's next devices.`);
     }
   } catch (error) {
-    await new MatrixClient({ baseUrl: session.baseUrl, accessToken: session.accessToken }).logout().catch(() => undefined);
+    await api.logout().catch(() => undefined);
     throw explain(error, session.userId);
   } finally {
     await e2ee?.close();
