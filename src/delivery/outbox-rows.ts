@@ -11,37 +11,43 @@ export interface RawRow {
   not_before: number; relates_to_row: number | null; incident_id: number | null; seq: number | null;
 }
 
-/** Rows grouping may fold: the very text of the partial index of migration 006, so SQLite uses that index. */
-export const GROUP_CANDIDATE = "state = 'pending' AND attempts = 0 AND (kind = 'edit' OR (not_before > created_at AND event_json IS NOT NULL))";
+/** Rows grouping may fold: the very text of the partial index of migration 007, so SQLite uses that index. */
+export const GROUP_CANDIDATE = "state = 'pending' AND attempts = 0 AND (kind = 'edit' OR (not_before > created_at AND has_event = 1))";
 
 /**
  * What a queue head is read with, in this order (see toHeadRows): a pending row's state, event id and sent time are
  * known, and its event is left out (only grouping needs it). Read as arrays: objects of 20 keys cost 2–3 µs a row more.
  */
-const HEAD_COLUMNS = 'id, room_id, event_type, content, txn_id, dedupe_key, attempts, next_attempt_at, last_error, '
-  + 'created_at, kind, template, not_before, relates_to_row, incident_id, seq';
+const HEAD_COLUMNS = 'o.id, o.room_id, o.event_type, p.content, o.txn_id, o.dedupe_key, o.attempts, o.next_attempt_at, o.last_error, '
+  + 'o.created_at, o.kind, o.template, o.not_before, o.relates_to_row, o.incident_id, o.seq';
+
+/** A whole row: the outbox row `o` with its payload (migration 007 keeps the payload apart from the often-updated row). */
+const ROWS = 'SELECT o.*, p.content, p.event_json FROM outbox AS o JOIN outbox_payload AS p ON p.id = o.id';
 
 /** A room's queue order; the index outbox_pending_by_room (migration 004) is in this order. */
-const QUEUE_ORDER = 'ORDER BY coalesce(seq, id), id';
+const QUEUE_ORDER = 'ORDER BY coalesce(o.seq, o.id), o.id';
 
 /** The statements of the Outbox, prepared once. */
 export function prepareStatements(db: Database) {
   return {
-    insert: db.prepare(`INSERT INTO outbox (room_id, event_type, content, txn_id, dedupe_key, created_at,
-        kind, event_json, template, not_before, relates_to_row, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    byDedupeKey: db.prepare('SELECT * FROM outbox WHERE dedupe_key = ?'),
-    byEventId: db.prepare('SELECT * FROM outbox WHERE event_id = ?'),
+    insert: db.prepare(`INSERT INTO outbox (room_id, event_type, txn_id, dedupe_key, created_at,
+        kind, has_event, template, not_before, relates_to_row, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertPayload: db.prepare('INSERT INTO outbox_payload (id, content, event_json) VALUES (?, ?, ?)'),
+    byDedupeKey: db.prepare(`${ROWS} WHERE o.dedupe_key = ?`),
+    byEventId: db.prepare(`${ROWS} WHERE o.event_id = ?`),
     // The next pending rows of a room after a queue position (0, 0 for the head). The `>=` lets SQLite seek in the
     // index, not scan the room.
-    heads: db.prepare(`SELECT ${HEAD_COLUMNS} FROM outbox WHERE room_id = ? AND state = 'pending'
-      AND coalesce(seq, id) >= ? AND (coalesce(seq, id), id) > (?, ?) ${QUEUE_ORDER} LIMIT ?`).raw(),
-    groupCandidates: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND ${GROUP_CANDIDATE} ${QUEUE_ORDER} LIMIT ?`),
+    heads: db.prepare(`SELECT ${HEAD_COLUMNS} FROM outbox AS o JOIN outbox_payload AS p ON p.id = o.id
+      WHERE o.room_id = ? AND o.state = 'pending' AND coalesce(o.seq, o.id) >= ? AND (coalesce(o.seq, o.id), o.id) > (?, ?)
+      ${QUEUE_ORDER} LIMIT ?`).raw(),
+    groupCandidates: db.prepare(`${ROWS} WHERE o.room_id = ? AND ${GROUP_CANDIDATE} ${QUEUE_ORDER} LIMIT ?`),
     candidateRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE ${GROUP_CANDIDATE}`).pluck(),
-    unattempted: db.prepare(`SELECT * FROM outbox WHERE room_id = ? AND state = 'pending' AND attempts = 0 ${QUEUE_ORDER}`),
+    unattempted: db.prepare(`${ROWS} WHERE o.room_id = ? AND o.state = 'pending' AND o.attempts = 0 ${QUEUE_ORDER}`),
     setSeq: db.prepare('UPDATE outbox SET seq = ? WHERE id = ?'),
     markMerged: db.prepare(`UPDATE outbox SET state = 'merged' WHERE id = ? AND state = 'pending' AND attempts = 0`),
     repoint: db.prepare(`UPDATE outbox SET relates_to_row = ? WHERE relates_to_row = ? AND state = 'pending'`),
-    rewrite: db.prepare(`UPDATE outbox SET content = ? WHERE id = ? AND state = 'pending' AND attempts = 0`),
+    rewrite: db.prepare(`UPDATE outbox_payload SET content = @content WHERE id = @id
+      AND EXISTS (SELECT 1 FROM outbox WHERE outbox.id = @id AND state = 'pending' AND attempts = 0)`),
     pendingRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE state = 'pending' ORDER BY room_id`).pluck(),
     markSent: db.prepare(`UPDATE outbox SET state = 'sent', event_id = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL
       WHERE id = ? AND state = 'pending'`),
@@ -51,8 +57,9 @@ export function prepareStatements(db: Database) {
       WHERE id = ? AND state = 'pending'`),
     depth: db.prepare(`SELECT room_id, count(*) AS n FROM outbox WHERE state = 'pending' GROUP BY room_id`),
     anyPending: db.prepare(`SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1`),
-    get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
-    // A row that pending rows still relate to is kept: their relation needs its event id.
+    get: db.prepare(`${ROWS} WHERE o.id = ?`),
+    // A row that pending rows still relate to is kept: their relation needs its event id. Its payload goes with it
+    // (ON DELETE CASCADE).
     prune: db.prepare(`DELETE FROM outbox WHERE state <> 'pending' AND coalesce(sent_at, created_at) < ?
       AND NOT EXISTS (SELECT 1 FROM outbox AS later WHERE later.relates_to_row = outbox.id AND later.state = 'pending')`),
   };

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import type { AlertEvent } from '../alert/event.js';
 import { openDatabase } from '../store/db.js';
-import { DEFAULT_RETENTION_MS, GROUP_CANDIDATE, Outbox } from './outbox.js';
+import { DEFAULT_RETENTION_MS, Outbox } from './outbox.js';
+import { prepareStatements } from './outbox-rows.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -134,11 +135,23 @@ describe('Outbox.prune', () => {
   });
 });
 
-describe('grouping candidates', () => {
-  it('are read through their partial index, so a long backlog that does not group costs nothing per send', () => {
+describe('query plans', () => {
+  const planOf = (db: ReturnType<typeof openDatabase>, sql: string, ...params: unknown[]): string =>
+    (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((p) => p.detail).join(' | ');
+
+  it('grouping candidates are read through their partial index, so a long backlog that does not group costs nothing per send', () => {
     const db = openDatabase(':memory:');
-    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM outbox WHERE room_id = ? AND ${GROUP_CANDIDATE} ORDER BY coalesce(seq, id), id`).all('!r') as Array<{ detail: string }>;
-    expect(plan.map((p) => p.detail).join(' ')).toContain('outbox_group_candidates');
+    const plan = planOf(db, prepareStatements(db).groupCandidates.source, '!r', 10);
+    expect(plan).toContain('outbox_group_candidates');
+    expect(plan).not.toContain('TEMP B-TREE');
+  });
+
+  it('queue heads seek the pending index in queue order, and join each payload by its id', () => {
+    const db = openDatabase(':memory:');
+    const plan = planOf(db, prepareStatements(db).heads.source, '!r', 0, 0, 0, 64);
+    expect(plan).toContain('outbox_pending_by_room');
+    expect(plan).toContain('SEARCH p USING INTEGER PRIMARY KEY');
+    expect(plan).not.toContain('TEMP B-TREE');
   });
 });
 

@@ -26,7 +26,7 @@ describe('openDatabase', () => {
   it('reopens an existing database without re-running migrations, keeping its rows', () => {
     const path = join(tempDir(), 'vigie.db');
     const first = openDatabase(path);
-    first.prepare("INSERT INTO outbox (room_id, event_type, content, txn_id, created_at) VALUES ('!r:x', 'm.room.message', '{}', 't1', 0)").run();
+    first.prepare("INSERT INTO outbox (room_id, event_type, txn_id, created_at) VALUES ('!r:x', 'm.room.message', 't1', 0)").run();
     first.close();
     const again = openDatabase(path);
     expect(again.prepare('SELECT txn_id FROM outbox').pluck().all()).toEqual(['t1']);

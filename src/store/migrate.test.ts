@@ -1,6 +1,9 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, it, expect } from 'vitest';
 import { migrate, userVersion, type Migration } from './migrate.js';
+import { openDatabase } from './db.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { Outbox } from '../delivery/outbox.js';
 
 const one: Migration = { version: 1, name: 'things', up: 'CREATE TABLE things (id INTEGER PRIMARY KEY);' };
 const two: Migration = { version: 2, name: 'colour', up: 'ALTER TABLE things ADD COLUMN colour TEXT;' };
@@ -30,5 +33,22 @@ describe('migrate', () => {
     const db = new BetterSqlite3(':memory:');
     expect(() => migrate(db, [two])).toThrow(/versions must be 1, 2, 3/);
     expect(userVersion(db)).toBe(0);
+  });
+});
+
+describe('migration 007 (outbox payload apart from the row)', () => {
+  it('keeps every queued message whole, and a pruned row takes its payload with it', () => {
+    const db = openDatabase(':memory:', { migrations: MIGRATIONS.slice(0, 6) });
+    const insert = db.prepare(`INSERT INTO outbox (room_id, event_type, content, txn_id, created_at, event_json, state, sent_at)
+      VALUES ('!r:x', 'm.room.message', ?, ?, 0, ?, ?, ?)`);
+    insert.run('{"body":"DOWN"}', 't1', '{"name":"web"}', 'pending', null);
+    insert.run('{"body":"UP"}', 't2', null, 'sent', 1);
+    expect(migrate(db, MIGRATIONS)).toEqual({ from: 6, to: 7 });
+
+    const outbox = new Outbox(db);
+    expect(outbox.get(1)).toMatchObject({ txnId: 't1', content: { body: 'DOWN' }, event: { name: 'web' } });
+    expect(outbox.get(2)).toMatchObject({ txnId: 't2', content: { body: 'UP' }, event: null, state: 'sent' });
+    expect(outbox.prune(2)).toBe(1);
+    expect(db.prepare('SELECT id FROM outbox_payload').pluck().all()).toEqual([1]);
   });
 });

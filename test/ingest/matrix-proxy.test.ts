@@ -162,7 +162,7 @@ describe('with the real durable dispatch', () => {
       const first = await real.app.inject({ method: 'PUT', url: DOWN.path, headers: DOWN.headers, payload: JSON.stringify(DOWN.body) });
       const second = await real.app.inject({ method: 'PUT', url: DOWN.path, headers: DOWN.headers, payload: JSON.stringify(DOWN.body) });
       expect(second.json()).toEqual(first.json());
-      const rows = db.prepare('SELECT room_id, txn_id, content FROM outbox').all() as Array<{ room_id: string; txn_id: string; content: string }>;
+      const rows = db.prepare('SELECT room_id, txn_id, content FROM outbox JOIN outbox_payload USING (id)').all() as Array<{ room_id: string; txn_id: string; content: string }>;
       expect(rows).toHaveLength(1);
       expect(rows[0]!.room_id).toBe('!abc:localhost');
       expect(first.json()).toEqual({ event_id: `$vigie_${rows[0]!.txn_id.replace(/^vigie\./, '')}` });

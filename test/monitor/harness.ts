@@ -76,7 +76,7 @@ export async function startEngine(yaml: string, dbPath: string): Promise<EngineR
   const beats: BeatReport[] = [];
   engine.on('beat', (beat) => beats.push(beat));
   engine.start();
-  const read = db.prepare<[], string>('SELECT content FROM outbox ORDER BY id').pluck();
+  const read = db.prepare<[], string>('SELECT content FROM outbox_payload ORDER BY id').pluck();
   let stopped = false;
   return {
     config, engine, db, beats,
