@@ -27,6 +27,7 @@ import { startCheckpointer } from './store/checkpointer.js';
 import { openDatabase, type Database } from './store/db.js';
 import { acquireLock, type Lock } from './store/lock.js';
 import { createGroupCommit } from './store/group-commit.js';
+import { walSync, type WalSync } from './store/wal-sync.js';
 import { matrixProxy } from './ingest/matrix-proxy.js';
 import { uptimeKumaWebhook, type IngestDeps } from './ingest/uptime-kuma.js';
 
@@ -84,6 +85,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     throw error;
   }
   const checkpointer = startCheckpointer(db, { logger: log });
+  const wal = walSync(db);
   const outbox = new Outbox(db);
   const incidents = new IncidentStore(db);
   let grouping = createGrouping({ outbox, store: incidents, templates, logger: log });
@@ -133,7 +135,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       if (options.server) {
         server = await createServer({
           logger: log, metrics: createMetrics({ deliverer, outbox, engine }),
-          plugins: [...ingestPlugins(app), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
+          plugins: [...ingestPlugins(app, wal), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
           notReady: () => notReady(db, deliverer),
         });
         app.address = await listen(server, config.server.listen);
@@ -146,6 +148,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       await engine?.stop(graceMs);
       await deliverer?.stop(graceMs);
       await sender?.close();
+      await wal?.close();
       await checkpointer.stop();
       db.close();
       lock?.release();
@@ -200,11 +203,14 @@ function sharedSyncEncryption(sender: EncryptingSender, log: Logger): NonNullabl
   };
 }
 
-/** Uptime Kuma's webhook and Matrix notification; their alerts are committed in groups (one disk sync per burst). */
-function ingestPlugins(app: App): FastifyPluginAsync[] {
+/**
+ * Uptime Kuma's webhook and Matrix notification; their alerts are committed in groups, and each answer waits for the
+ * log sync (off the event loop) that makes its group durable.
+ */
+function ingestPlugins(app: App, wal: WalSync | undefined): FastifyPluginAsync[] {
   const { config } = app.loaded;
   if (config.sources.uptimeKuma.length === 0) return [];
-  const group = createGroupCommit(app.db);
+  const group = createGroupCommit(app.db, { wal });
   const ingest: IngestDeps = {
     sources: config.sources.uptimeKuma, rooms: config.rooms, logger: app.logger,
     dispatch: (event, options) => group(() => app.dispatch(event, options)),

@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AlertEvent } from '../alert/event.js';
 import type { Database } from '../store/db.js';
-import type { Statement } from 'better-sqlite3';
 import { ReadAhead, SentMarks, type HeadRead, type QueuePosition } from './outbox-memory.js';
 import { contentJson, isGroupCandidate, prepareStatements, toHeadRows, toRow, type RawRow } from './outbox-rows.js';
 
@@ -114,8 +113,6 @@ export class Outbox {
   private readonly enqueueAll: (messages: readonly OutboxMessage[]) => QueuedRow[];
   private readonly writeMarksTogether: () => void;
 
-  private readonly toRelaxed: Statement;
-  private readonly toDurable: Statement;
   /** The connection's own synchronous level (FULL in production), restored after relaxed writes. */
   private readonly synchronous: number;
 
@@ -127,9 +124,6 @@ export class Outbox {
   constructor(private readonly db: Database, options: OutboxOptions = {}) {
     this.now = options.now ?? Date.now;
     this.synchronous = db.pragma('synchronous', { simple: true }) as number;
-    // Prepared once: db.pragma() prepares a statement at every call.
-    this.toRelaxed = db.prepare('PRAGMA synchronous = NORMAL');
-    this.toDurable = db.prepare(`PRAGMA synchronous = ${this.synchronous}`);
     this.stmts = prepareStatements(db);
     this.enqueueAll = db.transaction((messages: readonly OutboxMessage[]) => messages.map((m) => this.insertOne(m)));
     this.marks = new SentMarks((id, eventId, sentAt) => this.stmts.markSent.run(eventId, sentAt, id).changes);
@@ -314,11 +308,13 @@ export class Outbox {
    */
   private relaxed(write: () => void): void {
     if (this.synchronous <= 1 || this.db.inTransaction) return write();
-    this.toRelaxed.run();
+    // exec, not a prepared statement: SQLite applies PRAGMA synchronous when it compiles it, so a prepared one only
+    // takes effect when SQLite happens to recompile it.
+    this.db.exec('PRAGMA synchronous = NORMAL');
     try {
       write();
     } finally {
-      this.toDurable.run();
+      this.db.exec(`PRAGMA synchronous = ${this.synchronous}`);
     }
   }
 
