@@ -13,7 +13,11 @@ import { spawnHomeserver, type HomeserverProcess } from '../test/support/homeser
 const SECONDS = 10;
 /** Long enough for the deliverer to reach the end of the first 10 s grouping window and send what it grouped. */
 const DELIVERING_SECONDS = 15;
-const CONNECTIONS = 10;
+/**
+ * Webhooks in flight at once: autocannon's default of 10, then more, as when many monitors change state together.
+ * With 10, a request's time is mostly waiting (the disk sync, the render worker): throughput is 10 ÷ latency.
+ */
+const CONNECTIONS = [10, 25, 50];
 const TOKEN = 'bench-token';
 const PAYLOAD = (JSON.parse(readFileSync(new URL('../test/fixtures/uptime-kuma/webhook-json__down.json', import.meta.url), 'utf8')) as { body: unknown }).body;
 const BODY = JSON.stringify(PAYLOAD);
@@ -52,6 +56,8 @@ async function withVigie<T>(hs: HomeserverProcess | undefined, run: (app: App) =
   const app = await createApp(await parseConfig(yaml, join(dir, 'vigie.yaml')), { logger: silentLogger(), server: true });
   try {
     await app.start();
+    // Timed from when webhooks are rendered in the worker, as in a running Vigie after its first second.
+    if (!(await app.renderWorkerReady())) throw new Error('the render worker did not start');
     return await run(app);
   } finally {
     await app.stop();
@@ -75,19 +81,19 @@ function mainThreadCpuMs(): number | undefined {
 const count = (app: App, where: string): number => (app.db.prepare(`SELECT count(*) AS n FROM outbox WHERE ${where}`).get() as { n: number }).n;
 
 /** Posts the webhook for `seconds`; prints the figures, the main thread's busy time per request, and what was stored. */
-async function load(label: string, app: App, seconds: number): Promise<LoadResult> {
+async function load(label: string, app: App, seconds: number, connections: number): Promise<LoadResult> {
   const before = performance.eventLoopUtilization();
   const cpuBefore = mainThreadCpuMs();
   const result = await autocannon({
     url: `${app.address}/ingest/uptime-kuma/${TOKEN}`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' },
-    connections: CONNECTIONS, duration: seconds, workers: 1,
+    connections, duration: seconds, workers: 1,
   });
   const busy = performance.eventLoopUtilization(before);
   const cpuMs = cpuBefore === undefined ? undefined : mainThreadCpuMs()! - cpuBefore;
   // Every 202 must be a stored row: a benchmark that answers without storing measures nothing.
   const stored = count(app, '1');
   if (stored < result['2xx']) throw new Error(`${result['2xx']} webhooks answered 2xx but only ${stored} rows stored`);
-  console.log(`${label.padEnd(14)} ${result.requests.average.toFixed(0).padStart(5)} req/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   ` +
+  console.log(`${label.padEnd(14)} ${String(connections).padStart(2)} conn. ${result.requests.average.toFixed(0).padStart(5)} req/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   ` +
     `max ${result.latency.max} ms   main thread ${(busy.utilization * 100).toFixed(0)}% busy, ${(busy.active * 1000 / result.requests.total).toFixed(0)} µs/request` +
     `${cpuMs === undefined ? '' : ` (CPU ${(cpuMs * 1000 / result.requests.total).toFixed(0)} µs)`}   ` +
     `(${result.requests.total} requests, ${stored} rows, ${result.non2xx} non-2xx, ${result.errors} errors)`);
@@ -109,19 +115,24 @@ async function dispatchAlone(total: number): Promise<number> {
  * a test homeserver in another process, as in production (its grouping window closes during the run).
  */
 export async function benchIngest(): Promise<void> {
-  console.log(`ingest: POST webhook-json__down (${BODY.length} bytes, one monitor going down again and again), ${CONNECTIONS} connections, autocannon in a worker thread`);
+  console.log(`ingest: POST webhook-json__down (${BODY.length} bytes, one monitor going down again and again), autocannon in a worker thread`);
   console.log(`dispatch alone: ${(await dispatchAlone(2_000)).toFixed(0)} alerts/s (route, render, incidents, one disk sync each)`);
-  const alone = await withVigie(undefined, (app) => load('no delivery', app, SECONDS));
+  const alone: Array<{ connections: number; result: LoadResult }> = [];
+  for (const connections of CONNECTIONS) {
+    alone.push({ connections, result: await withVigie(undefined, (app) => load('no delivery', app, SECONDS, connections)) });
+  }
   const hs = await spawnHomeserver();
   try {
     await withVigie(hs, async (app) => {
-      await load('delivering', app, DELIVERING_SECONDS);
+      await load('delivering', app, DELIVERING_SECONDS, CONNECTIONS[0]!);
       console.log(`               outbox after the run: ${count(app, "state = 'sent'")} sent, ${count(app, "state = 'merged'")} merged into group rows, ` +
         `${count(app, "state = 'rejected'")} rejected, ${count(app, "state = 'pending'")} pending`);
     });
   } finally {
     await hs.close();
   }
-  const met = alone.requests.average >= GOAL.rps && alone.latency.p99 < GOAL.p99Ms;
-  console.log(`goal ≥ ${GOAL.rps} req/s with p99 < ${GOAL.p99Ms} ms (no delivery; synchronous=FULL, group commit): ${met ? 'met' : 'NOT met'}`);
+  const meets = (r: LoadResult): boolean => r.requests.average >= GOAL.rps && r.latency.p99 < GOAL.p99Ms;
+  const met = alone.filter((a) => meets(a.result)).map((a) => a.connections);
+  console.log(`goal ≥ ${GOAL.rps} req/s with p99 < ${GOAL.p99Ms} ms (no delivery; synchronous=FULL, group commit): ` +
+    (met.length > 0 ? `met with ${met.join(', ')} connections` : 'NOT met') + `; with ${CONNECTIONS[0]} connections: ${meets(alone[0]!.result) ? 'met' : 'NOT met'}`);
 }

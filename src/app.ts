@@ -1,9 +1,9 @@
 // Wires Vigie's pieces together; the only module that knows all of them.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { AlertEvent } from './alert/event.js';
-import { createDispatch, type Dispatch } from './alert/dispatch.js';
+import { createDispatch, type Dispatch, type DispatchOptions } from './alert/dispatch.js';
 import { compileTemplates, type TemplateSet } from './alert/render/templates.js';
-import type { RouteRule } from './alert/router.js';
+import { route, type RouteRule } from './alert/router.js';
 import type { LoadedConfig } from './config/load.js';
 import { Deliverer } from './delivery/deliverer.js';
 import { Outbox } from './delivery/outbox.js';
@@ -28,6 +28,7 @@ import { openDatabase, type Database } from './store/db.js';
 import { acquireLock, type Lock } from './store/lock.js';
 import { createGroupCommit } from './store/group-commit.js';
 import { walSync, type WalSync } from './store/wal-sync.js';
+import { startRenderPool, type RenderPool, type RenderWorkerData } from './alert/render/render-pool.js';
 import { matrixProxy } from './ingest/matrix-proxy.js';
 import { uptimeKumaWebhook, type IngestDeps } from './ingest/uptime-kuma.js';
 
@@ -62,6 +63,8 @@ export interface App {
   dispatchWith(rules: readonly RouteRule[]): Dispatch;
   /** The address the server listens on, once started. */
   address: string | undefined;
+  /** Resolves true once incoming alerts are rendered off the event loop, false when they are not (no ingest, a failure). */
+  renderWorkerReady(): Promise<boolean>;
   start(): Promise<void>;
   stop(graceMs?: number): Promise<void>;
   /**
@@ -108,6 +111,17 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
   let server: FastifyInstance | undefined;
   // One stable function over the current configuration, so a reload reaches every holder of `dispatch`.
   let current = dispatchWith(config.routes);
+  let rules: readonly RouteRule[] = config.routes;
+  let renderData: RenderWorkerData = { templates: config.templates, timezone: config.timezone };
+  let renderPool: RenderPool | undefined;
+  // The messages an incoming alert needs, rendered in the worker while the main thread takes other requests.
+  const prerender = async (event: AlertEvent, opts: DispatchOptions = {}): Promise<DispatchOptions> => {
+    if (!renderPool) return opts;
+    const names = [...new Set(route(event, rules).map((target) => opts.template ?? target.template))];
+    const eventJson = JSON.stringify(event);
+    const rendered = await renderPool.render(eventJson, names);
+    return rendered ? { ...opts, rendered, eventJson } : { ...opts, eventJson };
+  };
   const dispatch: Dispatch = (event, opts) => current(event, opts);
   const mutes = new MuteStore(db);
   const engine = options.monitors ? new MonitorEngine({
@@ -127,15 +141,17 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
   const app: App = {
     loaded, logger: log, templates, db, outbox, deliverer, sender, dispatchWith, dispatch, engine,
     address: undefined,
+    renderWorkerReady: () => renderPool?.whenReady() ?? Promise.resolve(false),
     async start() {
       if (deliverer) deliverer.start();
       else log.warn({ pending: outbox.depth().total }, 'no Matrix access token configured: alerts are kept in the outbox until one is set (run `vigie login`, then restart)');
       engine?.start();
       room?.start();
       if (options.server) {
+        if (config.sources.uptimeKuma.length > 0) renderPool = startRenderPool(renderData, log);
         server = await createServer({
           logger: log, metrics: createMetrics({ deliverer, outbox, engine }),
-          plugins: [...ingestPlugins(app, wal), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
+          plugins: [...ingestPlugins(app, wal, prerender), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
           notReady: () => notReady(db, deliverer),
         });
         app.address = await listen(server, config.server.listen);
@@ -144,6 +160,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     },
     async stop(graceMs = 10_000) {
       await server?.close();
+      await renderPool?.close();
       await room?.stop();
       await engine?.stop(graceMs);
       await deliverer?.stop(graceMs);
@@ -162,6 +179,14 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       });
       engine?.reload(next.config.monitors, next.config.maintenance);
       current = rebuilt;
+      rules = next.config.routes;
+      const nextRenderData = { templates: next.config.templates, timezone: next.config.timezone };
+      if (renderPool && JSON.stringify(nextRenderData) !== JSON.stringify(renderData)) {
+        // Until the new worker is ready, alerts are rendered on the main thread with the new templates.
+        void renderPool.close();
+        renderPool = startRenderPool(nextRenderData, log);
+      }
+      renderData = nextRenderData;
       grouping = createGrouping({ outbox, store: incidents, templates: nextTemplates, logger: log });
       return restartNeeded(config, next.config);
     },
@@ -207,13 +232,18 @@ function sharedSyncEncryption(sender: EncryptingSender, log: Logger): NonNullabl
  * Uptime Kuma's webhook and Matrix notification; their alerts are committed in groups, and each answer waits for the
  * log sync (off the event loop) that makes its group durable.
  */
-function ingestPlugins(app: App, wal: WalSync | undefined): FastifyPluginAsync[] {
+function ingestPlugins(
+  app: App, wal: WalSync | undefined, prerender: (event: AlertEvent, options?: DispatchOptions) => Promise<DispatchOptions>,
+): FastifyPluginAsync[] {
   const { config } = app.loaded;
   if (config.sources.uptimeKuma.length === 0) return [];
   const group = createGroupCommit(app.db, { wal });
   const ingest: IngestDeps = {
     sources: config.sources.uptimeKuma, rooms: config.rooms, logger: app.logger,
-    dispatch: (event, options) => group(() => app.dispatch(event, options)),
+    dispatch: async (event, options) => {
+      const rendered = await prerender(event, options);
+      return group(() => app.dispatch(event, rendered));
+    },
   };
   return [uptimeKumaWebhook(ingest), matrixProxy(ingest)];
 }

@@ -54,6 +54,19 @@ describe('dispatch', () => {
     expect(dispatch(event())[0]!.content).toMatchObject({ body: '[Site web] [🔴 Down] timeout' });
   });
 
+  it('queues what the render worker rendered for the route\'s template', () => {
+    const { outbox, dispatch } = setup({ main: '{{ name }} is {{ status }}' });
+    const [row] = dispatch(event(), { rendered: new Map([['main', { body: 'rendered elsewhere' }]]) });
+    expect(row!.content).toMatchObject({ body: 'rendered elsewhere' });
+    expect(outbox.get(row!.id)!.content).toMatchObject({ body: 'rendered elsewhere' });
+  });
+
+  it('sends Kuma\'s line when the render worker rendered nothing, as when the main thread does', () => {
+    const { dispatch } = setup({ main: '{{ name }}' });
+    const [row] = dispatch(event(), { rendered: new Map([['main', { body: '  ' }]]) });
+    expect(row!.content).toMatchObject({ body: '[Site web] [🔴 Down] timeout' });
+  });
+
   it('queues nothing when no route takes the event', () => {
     const { outbox, dispatch } = setup({}, [{ rooms: ['ops'], template: 'default', match: { status: ['up'] } }]);
     expect(dispatch(event())).toEqual([]);

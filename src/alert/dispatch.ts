@@ -33,6 +33,10 @@ export interface DispatchOptions {
   dedupeKey?: string;
   /** Use this template instead of the route's (a source's own template). */
   template?: string;
+  /** Messages already rendered for this event, by template name (the render worker's); others are rendered here. */
+  rendered?: ReadonlyMap<string, RenderedMessage>;
+  /** The event as JSON (JSON.stringify), when the caller already has it. */
+  eventJson?: string;
 }
 
 /** Routes, renders and queues an event; returns the stored rows (empty when no route takes it). */
@@ -43,9 +47,9 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
   const log = deps.logger.child({ component: 'dispatch' });
 
   // A template that fails at render time (a limit hit, an odd payload) must not cost the alert: send Kuma's line.
-  function renderOrFallback(template: string, event: AlertEvent): RenderedMessage {
+  function renderOrFallback(template: string, event: AlertEvent, prerendered: RenderedMessage | undefined): RenderedMessage {
     try {
-      const rendered = deps.templates.render(template, event);
+      const rendered = prerendered ?? deps.templates.render(template, event);
       if (rendered.body.trim() !== '') return rendered;
       log.warn({ template, monitor: event.name }, 'the template rendered an empty message; sending the plain alert line instead');
     } catch (error) {
@@ -72,11 +76,12 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     const plans: RoomPlan[] = [];
     for (const target of targets) {
       const template = options.template ?? target.template;
-      const content = withMentions(toMessageContent(renderOrFallback(template, event), deps.msgtype), target);
+      const rendered = renderOrFallback(template, event, options.rendered?.get(template));
+      const content = withMentions(toMessageContent(rendered, deps.msgtype), target);
       for (const room of target.rooms) {
         const roomId = deps.rooms[room] ?? room;
         const dedupeKey = options.dedupeKey === undefined ? undefined : `${options.dedupeKey}:${roomId}`;
-        plans.push({ event, roomId, content, template, incidents: target.incidents, groupWait: target.groupWait, dedupeKey });
+        plans.push({ event, roomId, content, template, incidents: target.incidents, groupWait: target.groupWait, dedupeKey, eventJson: options.eventJson });
       }
     }
     const rows = queue(plans);

@@ -56,3 +56,9 @@ export function heartbeatCode(status: EventStatus): number | null {
     case 'certificate': return null;
   }
 }
+
+/** An event read back from its JSON text (as the outbox stores it, or the render worker receives it): its time a Date again. */
+export function eventFromJson(json: string): AlertEvent {
+  const event = JSON.parse(json) as AlertEvent & { time: string };
+  return { ...event, time: new Date(event.time) };
+}

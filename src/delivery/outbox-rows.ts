@@ -1,5 +1,5 @@
 // The outbox table as SQL: the prepared statements of the Outbox, and stored rows turned into QueuedRow objects.
-import type { AlertEvent } from '../alert/event.js';
+import { eventFromJson } from '../alert/event.js';
 import type { Database } from '../store/db.js';
 import type { OutboxMessage, OutboxState, OutboxKind, QueuedRow } from './outbox.js';
 
@@ -88,16 +88,11 @@ export function toRow(raw: unknown): QueuedRow | undefined {
     id: r.id, roomId: r.room_id, eventType: r.event_type, content: JSON.parse(r.content) as object, txnId: r.txn_id,
     dedupeKey: r.dedupe_key, state: r.state, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
     lastError: r.last_error, eventId: r.event_id, createdAt: r.created_at, sentAt: r.sent_at,
-    kind: r.kind, event: r.event_json === null ? null : reviveEvent(r.event_json), template: r.template,
+    kind: r.kind, event: r.event_json === null ? null : eventFromJson(r.event_json), template: r.template,
     notBefore: r.not_before, relatesToRow: r.relates_to_row, incidentId: r.incident_id,
   };
 }
 
-/** A stored event, its time a Date again. */
-export function reviveEvent(json: string): AlertEvent {
-  const event = JSON.parse(json) as AlertEvent & { time: string };
-  return { ...event, time: new Date(event.time) };
-}
 
 /** Rows read by the `heads` statement, and the queue position of the last one (undefined when none). */
 export function toHeadRows(values: unknown[][]): { rows: QueuedRow[]; last: { pos: number; id: number } | undefined } {

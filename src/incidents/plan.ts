@@ -25,6 +25,8 @@ export interface RoomPlan {
   groupWait?: number;
   /** This room's dedupe key, when the source gave one. */
   dedupeKey?: string;
+  /** `event` as JSON, when the caller already has it. */
+  eventJson?: string;
 }
 
 /** Queues what the event means for the room and updates its incident; returns the rows (none for a silenced resend). */
@@ -34,7 +36,7 @@ export function planRoom(deps: PlanDeps, plan: RoomPlan): QueuedRow[] {
   const open = deps.store.open(key, roomId);
   const action = decide(event, plan.incidents ?? DEFAULT_INCIDENT_MODE, open);
   const base = {
-    roomId, eventType: 'm.room.message', event, template,
+    roomId, eventType: 'm.room.message', event, eventJson: plan.eventJson, template,
     // A test goes out at once: it checks the path to the room, and send-test waits for its very row.
     notBefore: (deps.now ?? Date.now)() + (event.status === 'test' ? 0 : plan.groupWait ?? DEFAULT_GROUP_WAIT_MS),
   } satisfies Partial<OutboxMessage>;

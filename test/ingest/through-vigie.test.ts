@@ -45,6 +45,19 @@ server: { listen: "127.0.0.1:0" }
     expect(message.content.body).toContain('⏰ Heure : 26/11/2026 13:09');
   });
 
+  it('renders a webhook in the render worker exactly as on the main thread', async () => {
+    expect(await app.renderWorkerReady()).toBe(true);
+    const down = fixture('webhook-json__down');
+    const answer = await fetch(`${app.address}/ingest/uptime-kuma/syt_test`, {
+      method: 'POST', headers: down.headers, body: JSON.stringify(down.body),
+    });
+    expect(answer.status).toBe(202);
+    await waitFor('the alert in the room', () => hs.messages(room).length > 0);
+    const message = hs.messages(room)[0]!;
+    const stored = app.outbox.byEventId(message.event_id)!;
+    expect(message.content.body).toBe(app.templates.render('seed', stored.event!).body);
+  });
+
   it('takes Kuma\'s own Matrix notification pointed at Vigie, once per txnId', async () => {
     const down = fixture('matrix__down');
     const path = down.path.replace(encodeURIComponent('!abc:localhost'), encodeURIComponent(room));
