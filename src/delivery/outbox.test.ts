@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { AlertEvent } from '../alert/event.js';
 import { openDatabase } from '../store/db.js';
-import { DEFAULT_RETENTION_MS, Outbox } from './outbox.js';
+import { DEFAULT_RETENTION_MS, newTxnId, Outbox } from './outbox.js';
 import { prepareStatements } from './outbox-rows.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -22,9 +22,17 @@ describe('Outbox.enqueue', () => {
       ['!a:x', 'pending', 0, { msgtype: 'm.text', body: 'one' }],
       ['!b:x', 'pending', 0, { msgtype: 'm.text', body: 'two' }],
     ]);
-    for (const row of rows) expect(row.txnId).toMatch(/^vigie\.[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    for (const row of rows) expect(row.txnId).toMatch(/^vigie\.[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Set(rows.map((r) => r.txnId)).size).toBe(2);
     expect(outbox.get(rows[0]!.id)).toEqual(rows[0]);
+  });
+
+  it('makes txnIds that sort in time order (UUIDv7), and unique within the same millisecond', () => {
+    const ids = [newTxnId(1_700_000_000_000), newTxnId(1_700_000_000_001), newTxnId(1_800_000_000_000)];
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids[0]).toMatch(/^vigie\.018bcfe5-6800-7/);
+    const same = Array.from({ length: 1000 }, () => newTxnId(1_700_000_000_000));
+    expect(new Set(same).size).toBe(1000);
   });
 
   it('returns each row as it is stored, every field of the message included', () => {

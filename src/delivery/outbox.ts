@@ -95,9 +95,15 @@ const READ_AHEAD = 64;
 /** At most this many sent marks wait in memory (the deliverer writes them sooner); the next one writes them all. */
 const MAX_UNWRITTEN_MARKS = 1024;
 
-/** A new txnId: random, so a reset database can never reuse one the homeserver has already seen for this token. */
-export function newTxnId(): string {
-  return `vigie.${randomUUID()}`;
+/**
+ * A new txnId: a UUIDv7 (RFC 9562): 74 random bits, so a reset database can never reuse one the homeserver has already
+ * seen for this token, after the time in ms, so each new id lands at the end of the txn_id index instead of on a
+ * random page of it (which made every commit write one more index page per alert).
+ */
+export function newTxnId(now = Date.now()): string {
+  const time = now.toString(16).padStart(12, '0');
+  const random = randomUUID();
+  return `vigie.${time.slice(0, 8)}-${time.slice(8)}-7${random.slice(15)}`;
 }
 
 /**
