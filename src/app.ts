@@ -27,7 +27,6 @@ import { startCheckpointer } from './store/checkpointer.js';
 import { openDatabase, type Database } from './store/db.js';
 import { acquireLock, type Lock } from './store/lock.js';
 import { createGroupCommit } from './store/group-commit.js';
-import { walSync, type WalSync } from './store/wal-sync.js';
 import { startRenderPool, type RenderPool, type RenderWorkerData } from './alert/render/render-pool.js';
 import { matrixProxy } from './ingest/matrix-proxy.js';
 import { uptimeKumaWebhook, type IngestDeps } from './ingest/uptime-kuma.js';
@@ -88,7 +87,6 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     throw error;
   }
   const checkpointer = startCheckpointer(db, { logger: log });
-  const wal = walSync(db);
   const outbox = new Outbox(db);
   const incidents = new IncidentStore(db);
   let grouping = createGrouping({ outbox, store: incidents, templates, logger: log });
@@ -151,7 +149,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
         if (config.sources.uptimeKuma.length > 0) renderPool = startRenderPool(renderData, log);
         server = await createServer({
           logger: log, metrics: createMetrics({ deliverer, outbox, engine }),
-          plugins: [...ingestPlugins(app, wal, prerender), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
+          plugins: [...ingestPlugins(app, prerender), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
           notReady: () => notReady(db, deliverer),
         });
         app.address = await listen(server, config.server.listen);
@@ -165,7 +163,6 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       await engine?.stop(graceMs);
       await deliverer?.stop(graceMs);
       await sender?.close();
-      await wal?.close();
       await checkpointer.stop();
       db.close();
       lock?.release();
@@ -229,15 +226,13 @@ function sharedSyncEncryption(sender: EncryptingSender, log: Logger): NonNullabl
 }
 
 /**
- * Uptime Kuma's webhook and Matrix notification; their alerts are committed in groups, and each answer waits for the
- * log sync (off the event loop) that makes its group durable.
+ * Uptime Kuma's webhook and Matrix notification; their alerts are rendered in the render worker, then committed in
+ * groups (one disk sync per burst).
  */
-function ingestPlugins(
-  app: App, wal: WalSync | undefined, prerender: (event: AlertEvent, options?: DispatchOptions) => Promise<DispatchOptions>,
-): FastifyPluginAsync[] {
+function ingestPlugins(app: App, prerender: (event: AlertEvent, options?: DispatchOptions) => Promise<DispatchOptions>): FastifyPluginAsync[] {
   const { config } = app.loaded;
   if (config.sources.uptimeKuma.length === 0) return [];
-  const group = createGroupCommit(app.db, { wal });
+  const group = createGroupCommit(app.db);
   const ingest: IngestDeps = {
     sources: config.sources.uptimeKuma, rooms: config.rooms, logger: app.logger,
     dispatch: async (event, options) => {
