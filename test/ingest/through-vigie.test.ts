@@ -12,12 +12,14 @@ describe('Uptime Kuma through Vigie', () => {
   let hs: TestHomeserver;
   let app: App;
   let room: string;
+  let yaml: string;
+  let token: string;
 
   beforeEach(async () => {
     hs = await startHomeserver();
     const bot = hs.registerUser('vigie', 'pw');
     room = hs.createRoom({ creator: hs.registerUser('alice', 'pw'), join: [bot] });
-    const yaml = `timezone: Europe/Paris
+    yaml = `timezone: Europe/Paris
 matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }
 rooms: { ops: "${room}" }
 routes: [{ rooms: [ops], template: seed, groupWait: 0 }]
@@ -25,7 +27,8 @@ sources: { uptimeKuma: [{ name: kuma, token: syt_test, rooms: [ops] }] }
 store: { path: ./vigie.db }
 server: { listen: "127.0.0.1:0" }
 `;
-    app = await createApp(await loadConfig(writeConfig(yaml, { token: hs.issueToken(bot) })), { logger: silentLogger(), server: true });
+    token = hs.issueToken(bot);
+    app = await createApp(await loadConfig(writeConfig(yaml, { token })), { logger: silentLogger(), server: true });
     await app.start();
   });
   afterEach(async () => {
@@ -56,6 +59,18 @@ server: { listen: "127.0.0.1:0" }
     const message = hs.messages(room)[0]!;
     const stored = app.outbox.byEventId(message.event_id)!;
     expect(message.content.body).toBe(app.templates.render('seed', stored.event!).body);
+  });
+
+  it('renders with the new templates after a reload, in a new render worker', async () => {
+    expect(await app.renderWorkerReady()).toBe(true);
+    const edited = yaml.replace('routes: [{ rooms: [ops], template: seed, groupWait: 0 }]',
+      'templates: { short: "{{ monitorJSON.name }} est {{ status }}" }\nroutes: [{ rooms: [ops], template: short, groupWait: 0 }]');
+    app.reload(await loadConfig(writeConfig(edited, { token })));
+    expect(await app.renderWorkerReady()).toBe(true);
+    const down = fixture('webhook-json__down');
+    await fetch(`${app.address}/ingest/uptime-kuma/syt_test`, { method: 'POST', headers: down.headers, body: JSON.stringify(down.body) });
+    await waitFor('the alert in the room', () => hs.messages(room).length > 0);
+    expect(hs.messages(room)[0]!.content.body).toBe('Local Target 9998 est 🔴 Down');
   });
 
   it('takes Kuma\'s own Matrix notification pointed at Vigie, once per txnId', async () => {
