@@ -36,27 +36,26 @@ server: { listen: "127.0.0.1:0" }
     await hs.close();
   });
 
-  it('delivers a webhook as the seed template meant it, after answering 202', async () => {
+  /** Posts Kuma's DOWN webhook; returns the message it became in the room, once there. */
+  async function postDown() {
     const down = fixture('webhook-json__down');
     const answer = await fetch(`${app.address}/ingest/uptime-kuma/syt_test`, {
       method: 'POST', headers: down.headers, body: JSON.stringify(down.body),
     });
     expect(answer.status).toBe(202);
     await waitFor('the alert in the room', () => hs.messages(room).length > 0);
-    const message = hs.messages(room)[0]!;
+    return hs.messages(room)[0]!;
+  }
+
+  it('delivers a webhook as the seed template meant it, after answering 202', async () => {
+    const message = await postDown();
     expect(message.content.body).toMatch(/^🚨 ALERTE : SERVICE HORS LIGNE\n\n🖥️ Service : Local Target 9998\n🌐 Cible : http:\/\/127.0.0.1:9998\/health/);
     expect(message.content.body).toContain('⏰ Heure : 26/11/2026 13:09');
   });
 
   it('renders a webhook in the render worker exactly as on the main thread', async () => {
     expect(await app.renderWorkerReady()).toBe(true);
-    const down = fixture('webhook-json__down');
-    const answer = await fetch(`${app.address}/ingest/uptime-kuma/syt_test`, {
-      method: 'POST', headers: down.headers, body: JSON.stringify(down.body),
-    });
-    expect(answer.status).toBe(202);
-    await waitFor('the alert in the room', () => hs.messages(room).length > 0);
-    const message = hs.messages(room)[0]!;
+    const message = await postDown();
     const stored = app.outbox.byEventId(message.event_id)!;
     expect(message.content.body).toBe(app.templates.render('seed', stored.event!).body);
   });
@@ -67,10 +66,7 @@ server: { listen: "127.0.0.1:0" }
       'templates: { short: "{{ monitorJSON.name }} est {{ status }}" }\nroutes: [{ rooms: [ops], template: short, groupWait: 0 }]');
     app.reload(await loadConfig(writeConfig(edited, { token })));
     expect(await app.renderWorkerReady()).toBe(true);
-    const down = fixture('webhook-json__down');
-    await fetch(`${app.address}/ingest/uptime-kuma/syt_test`, { method: 'POST', headers: down.headers, body: JSON.stringify(down.body) });
-    await waitFor('the alert in the room', () => hs.messages(room).length > 0);
-    expect(hs.messages(room)[0]!.content.body).toBe('Local Target 9998 est 🔴 Down');
+    expect((await postDown()).content.body).toBe('Local Target 9998 est 🔴 Down');
   });
 
   it('takes Kuma\'s own Matrix notification pointed at Vigie, once per txnId', async () => {
