@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { AlertEvent } from './alert/event.js';
 import { createDispatch, type Dispatch, type DispatchOptions } from './alert/dispatch.js';
+import { startRenderPool, type RenderPool, type RenderWorkerData } from './alert/render/render-pool.js';
 import { compileTemplates, type TemplateSet } from './alert/render/templates.js';
 import { route, type RouteRule } from './alert/router.js';
 import type { LoadedConfig } from './config/load.js';
@@ -27,7 +28,6 @@ import { startCheckpointer } from './store/checkpointer.js';
 import { openDatabase, type Database } from './store/db.js';
 import { acquireLock, type Lock } from './store/lock.js';
 import { createGroupCommit } from './store/group-commit.js';
-import { startRenderPool, type RenderPool, type RenderWorkerData } from './alert/render/render-pool.js';
 import { matrixProxy } from './ingest/matrix-proxy.js';
 import { uptimeKumaWebhook, type IngestDeps } from './ingest/uptime-kuma.js';
 

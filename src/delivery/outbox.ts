@@ -5,7 +5,6 @@ import type { Database } from '../store/db.js';
 import { ReadAhead, SentMarks, type HeadRead, type QueuePosition } from './outbox-memory.js';
 import { contentJson, isGroupCandidate, prepareStatements, toHeadRows, toRow, type RawRow } from './outbox-rows.js';
 
-
 /** Finished (sent or rejected) rows are kept this long by default, so duplicate ingests are still recognised. */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
