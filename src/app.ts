@@ -1,7 +1,7 @@
 // Wires Vigie's pieces together; the only module that knows all of them.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { AlertEvent } from './alert/event.js';
-import { createDispatch, type Dispatch, type DispatchOptions } from './alert/dispatch.js';
+import { createDispatch, templateOf, type Dispatch, type DispatchOptions } from './alert/dispatch.js';
 import { startRenderPool, type RenderPool, type RenderWorkerData } from './alert/render/render-pool.js';
 import { compileTemplates, type TemplateSet } from './alert/render/templates.js';
 import { route, type RouteRule } from './alert/router.js';
@@ -115,7 +115,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
   // The messages an incoming alert needs, rendered in the worker while the main thread takes other requests.
   const prerender = async (event: AlertEvent, opts: DispatchOptions = {}): Promise<DispatchOptions> => {
     if (!renderPool) return opts;
-    const names = [...new Set(route(event, rules).map((target) => opts.template ?? target.template))];
+    const names = [...new Set(route(event, rules).map((target) => templateOf(target, opts)))];
     const eventJson = JSON.stringify(event);
     const rendered = await renderPool.render(eventJson, names);
     return rendered ? { ...opts, rendered, eventJson } : { ...opts, eventJson };

@@ -7,7 +7,7 @@ import type { AlertMsgtype } from './render/message.js';
 import { toMessageContent } from './render/message.js';
 import { TemplateError, type TemplateSet } from './render/templates.js';
 import type { RenderedMessage } from './render/message.js';
-import { route, type RouteRule } from './router.js';
+import { route, type RouteRule, type RouteTarget } from './router.js';
 import { withMentions } from '../room/mentions.js';
 
 type RoomPlan = Parameters<typeof planRoom>[1];
@@ -37,6 +37,11 @@ export interface DispatchOptions {
   rendered?: ReadonlyMap<string, RenderedMessage>;
   /** The event as JSON (JSON.stringify), when the caller already has it. */
   eventJson?: string;
+}
+
+/** The template a route target's message is rendered with: the source's own, else the route's. */
+export function templateOf(target: Pick<RouteTarget, 'template'>, options: DispatchOptions): string {
+  return options.template ?? target.template;
 }
 
 /** Routes, renders and queues an event; returns the stored rows (empty when no route takes it). */
@@ -75,7 +80,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     }
     const plans: RoomPlan[] = [];
     for (const target of targets) {
-      const template = options.template ?? target.template;
+      const template = templateOf(target, options);
       const rendered = renderOrFallback(template, event, options.rendered?.get(template));
       const content = withMentions(toMessageContent(rendered, deps.msgtype), target);
       for (const room of target.rooms) {
