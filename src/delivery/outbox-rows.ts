@@ -40,7 +40,10 @@ export function prepareStatements(db: Database) {
     heads: db.prepare(`SELECT ${HEAD_COLUMNS} FROM outbox AS o JOIN outbox_payload AS p ON p.id = o.id
       WHERE o.room_id = ? AND o.state = 'pending' AND coalesce(o.seq, o.id) >= ? AND (coalesce(o.seq, o.id), o.id) > (?, ?)
       ${QUEUE_ORDER} LIMIT ?`).raw(),
-    groupCandidates: db.prepare(`${ROWS} WHERE o.room_id = ? AND ${GROUP_CANDIDATE} ${QUEUE_ORDER} LIMIT ?`),
+    // Without the payload: a fold looks at up to 1,000 of them and loads the few it merges (byIds).
+    groupCandidates: db.prepare(`SELECT o.id, o.kind, o.relates_to_row, o.not_before, o.created_at, o.has_event FROM outbox AS o
+      WHERE o.room_id = ? AND ${GROUP_CANDIDATE} ${QUEUE_ORDER} LIMIT ?`),
+    byIds: db.prepare(`${ROWS} WHERE o.id IN (SELECT value FROM json_each(?)) ${QUEUE_ORDER}`),
     candidateRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE ${GROUP_CANDIDATE}`).pluck(),
     unattempted: db.prepare(`${ROWS} WHERE o.room_id = ? AND o.state = 'pending' AND o.attempts = 0 ${QUEUE_ORDER}`),
     setSeq: db.prepare('UPDATE outbox SET seq = ? WHERE id = ?'),
@@ -63,6 +66,23 @@ export function prepareStatements(db: Database) {
     prune: db.prepare(`DELETE FROM outbox WHERE state <> 'pending' AND coalesce(sent_at, created_at) < ?
       AND NOT EXISTS (SELECT 1 FROM outbox AS later WHERE later.relates_to_row = outbox.id AND later.state = 'pending')`),
   };
+}
+
+/** A row grouping may fold, without its payload (see Outbox.groupCandidates). */
+export interface CandidateRow {
+  id: number;
+  kind: OutboxKind;
+  relatesToRow: number | null;
+  notBefore: number;
+  createdAt: number;
+  /** Whether the row has its event (needed to render it into a group). */
+  hasEvent: boolean;
+}
+
+/** A candidate as the groupCandidates statement returns it. */
+export function toCandidate(raw: unknown): CandidateRow {
+  const r = raw as { id: number; kind: OutboxKind; relates_to_row: number | null; not_before: number; created_at: number; has_event: number };
+  return { id: r.id, kind: r.kind, relatesToRow: r.relates_to_row, notBefore: r.not_before, createdAt: r.created_at, hasEvent: r.has_event === 1 };
 }
 
 /** A message's content as the JSON text stored (and sent); throws a message naming the room when it cannot be. */

@@ -245,4 +245,16 @@ describe('Outbox in memory: queue heads read ahead, sent marks written in batche
     expect(outbox.groupCandidates('!a:x')).toHaveLength(1);
     expect(new Outbox(db).groupCandidates('!b:x')).toHaveLength(1);
   });
+
+  it('gives grouping candidates without their payload, and loads whole rows by id in queue order', () => {
+    const { outbox, msg, clock } = setup();
+    const event: AlertEvent = { source: 'test', status: 'down', name: 'web', hostnameOrURL: 'x', msg: '', time: new Date(0), tags: [], heartbeatJSON: null, monitorJSON: null };
+    const rows = outbox.enqueue(['one', 'two', 'three'].map((body) => ({ ...msg('!a:x', body), event, notBefore: clock.now + 10_000 })));
+    expect(outbox.groupCandidates('!a:x')).toEqual(rows.map((r) => ({
+      id: r.id, kind: 'alert', relatesToRow: null, notBefore: clock.now + 10_000, createdAt: clock.now, hasEvent: true,
+    })));
+    const loaded = outbox.byIds([rows[2]!.id, rows[0]!.id, 9_999]);
+    expect(loaded.map((r) => (r.content as { body: string }).body)).toEqual(['one', 'three']);
+    expect(loaded[0]!.event).toEqual(event);
+  });
 });

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { AlertEvent } from '../alert/event.js';
 import type { Database } from '../store/db.js';
 import { ReadAhead, SentMarks, type HeadRead, type QueuePosition } from './outbox-memory.js';
-import { contentJson, isGroupCandidate, prepareStatements, toHeadRows, toRow, type RawRow } from './outbox-rows.js';
+import { contentJson, isGroupCandidate, prepareStatements, toCandidate, toHeadRows, toRow, type CandidateRow, type RawRow } from './outbox-rows.js';
+
+export type { CandidateRow } from './outbox-rows.js';
 
 /** Finished (sent or rejected) rows are kept this long by default, so duplicate ingests are still recognised. */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -214,15 +216,22 @@ export class Outbox {
 
   /**
    * What grouping may fold in a room: never-attempted rows that came with a grouping window (and their event), and
-   * pending edits; in queue order, the first `limit` of them (default all). A room that never had any costs no
-   * query, so a backlog that does not group costs nothing per send.
+   * pending edits; in queue order, the first `limit` of them (default all), without their payload (byIds loads it). A
+   * room that never had any costs no query, so a backlog that does not group costs nothing per send.
    */
-  groupCandidates(roomId: string, limit = -1): QueuedRow[] {
+  groupCandidates(roomId: string, limit = -1): CandidateRow[] {
     if (!this.candidateRooms.has(roomId)) return [];
     this.flush();
-    const rows = this.stmts.groupCandidates.all(roomId, limit).map((raw) => toRow(raw)!);
+    const rows = this.stmts.groupCandidates.all(roomId, limit).map(toCandidate);
     if (rows.length === 0) this.candidateRooms.delete(roomId);
     return rows;
+  }
+
+  /** Whole rows by id, in queue order (those that no longer exist are left out). */
+  byIds(ids: readonly number[]): QueuedRow[] {
+    if (ids.length === 0) return [];
+    this.flush();
+    return this.stmts.byIds.all(JSON.stringify(ids)).map((raw) => toRow(raw)!);
   }
 
   /** Pending rows of a room never attempted (their txnId unseen by the homeserver), in queue order. */

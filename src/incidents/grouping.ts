@@ -6,7 +6,7 @@ import { GROUP_TEMPLATE_NAME } from '../alert/render/builtin.js';
 import { MAX_TEXT_BYTES, textBytes, toMessageContent, type AlertMsgtype, type RenderedMessage } from '../alert/render/message.js';
 import { TemplateError, type TemplateSet } from '../alert/render/templates.js';
 import type { BeforeSend } from '../delivery/deliverer.js';
-import type { Outbox, QueuedRow } from '../delivery/outbox.js';
+import type { CandidateRow, Outbox, QueuedRow } from '../delivery/outbox.js';
 import type { Logger } from '../logging.js';
 import { rootEditContent } from './plan.js';
 import { threadReply, type MessageContent } from './relations.js';
@@ -49,12 +49,16 @@ export function createGrouping(deps: GroupingDeps): BeforeSend {
 
   function foldNow(roomId: string, heldBack: boolean): void {
     // Held back or not, only rows of routes that group: `groupWait: 0` means one message per alert, always.
-    const candidates = deps.outbox.groupCandidates(roomId, FOLD_WINDOW);
-    const waiting = candidates.filter((r) => groupable(r) && windowed(r));
-    const merged = [
-      ...mergeRows(deps, waiting.filter((r) => r.kind === 'alert' && r.relatesToRow === null), log),
-      ...byRelated(waiting.filter((r) => r.kind === 'reply')).flatMap((rows) => mergeRows(deps, rows, log)),
-    ];
+    const waiting = deps.outbox.groupCandidates(roomId, FOLD_WINDOW).filter((r) => r.hasEvent && windowed(r));
+    // Only the rows a group can take are loaded whole (content and event): the first of each kind.
+    const alerts = waiting.filter((r) => r.kind === 'alert' && r.relatesToRow === null).slice(0, MAX_GROUP_ALERTS);
+    const replies = byRelated(waiting.filter((r) => r.kind === 'reply')).map((rows) => rows.slice(0, MAX_GROUP_ALERTS));
+    const loaded = new Map(deps.outbox.byIds([...alerts, ...replies.flat()].map((r) => r.id)).map((row) => [row.id, row]));
+    const whole = (rows: CandidateRow[]) => rows.flatMap((r) => {
+      const row = loaded.get(r.id);
+      return row && groupable(row) ? [row] : [];
+    });
+    const merged = [...mergeRows(deps, whole(alerts), log), ...replies.flatMap((rows) => mergeRows(deps, whole(rows), log))];
     // Read again: merging re-pointed edits of merged rows at their group row.
     const edits = deps.outbox.groupCandidates(roomId, FOLD_WINDOW).filter((r) => r.kind === 'edit');
     for (const rows of byRelated(edits)) settleEdits(deps, rows);
@@ -68,13 +72,17 @@ function groupable(row: QueuedRow): row is QueuedRow & { event: AlertEvent } {
 }
 
 /** Whether the row's route groups (groupWait 0 turns grouping off). */
-function windowed(row: QueuedRow): boolean {
+function windowed(row: Pick<CandidateRow, 'notBefore' | 'createdAt'>): boolean {
   return row.notBefore > row.createdAt;
 }
 
-function byRelated(rows: QueuedRow[]): QueuedRow[][] {
-  const groups = new Map<number | null, QueuedRow[]>();
-  for (const row of rows) groups.set(row.relatesToRow, [...(groups.get(row.relatesToRow) ?? []), row]);
+function byRelated<T extends { relatesToRow: number | null }>(rows: T[]): T[][] {
+  const groups = new Map<number | null, T[]>();
+  for (const row of rows) {
+    const group = groups.get(row.relatesToRow);
+    if (group) group.push(row);
+    else groups.set(row.relatesToRow, [row]);
+  }
   return [...groups.values()];
 }
 
@@ -119,7 +127,7 @@ function renderGroup(deps: GroupingDeps, events: AlertEvent[], log: Logger): Ren
 }
 
 /** Edits of one message: the last one, re-made from what the message is now, stands for all of them. */
-function settleEdits(deps: GroupingDeps, rows: QueuedRow[]): void {
+function settleEdits(deps: GroupingDeps, rows: Array<Pick<CandidateRow, 'id' | 'relatesToRow'>>): void {
   const last = rows.at(-1)!;
   for (const row of rows.slice(0, -1)) deps.outbox.markMerged(row.id);
   const content = last.relatesToRow === null ? undefined : rootEditContent(deps, last.relatesToRow);
