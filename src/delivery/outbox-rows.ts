@@ -21,8 +21,11 @@ export const GROUP_CANDIDATE = "state = 'pending' AND attempts = 0 AND (kind = '
 const HEAD_COLUMNS = 'o.id, o.room_id, o.event_type, p.content, o.txn_id, o.dedupe_key, o.attempts, o.next_attempt_at, o.last_error, '
   + 'o.created_at, o.kind, o.template, o.not_before, o.relates_to_row, o.incident_id, o.seq';
 
-/** A whole row: the outbox row `o` with its payload (migration 007 keeps the payload apart from the often-updated row). */
-const ROWS = 'SELECT o.*, p.content, p.event_json FROM outbox AS o JOIN outbox_payload AS p ON p.id = o.id';
+/** Outbox rows `o` with their payload `p` (migration 007 keeps the payload apart from the often-updated row). */
+const WITH_PAYLOAD = 'FROM outbox AS o JOIN outbox_payload AS p ON p.id = o.id';
+
+/** Whole rows. */
+const ROWS = `SELECT o.*, p.content, p.event_json ${WITH_PAYLOAD}`;
 
 /** A room's queue order; the index outbox_pending_by_room (migration 004) is in this order. */
 const QUEUE_ORDER = 'ORDER BY coalesce(o.seq, o.id), o.id';
@@ -37,7 +40,7 @@ export function prepareStatements(db: Database) {
     byEventId: db.prepare(`${ROWS} WHERE o.event_id = ?`),
     // The next pending rows of a room after a queue position (0, 0 for the head). The `>=` lets SQLite seek in the
     // index, not scan the room.
-    heads: db.prepare(`SELECT ${HEAD_COLUMNS} FROM outbox AS o JOIN outbox_payload AS p ON p.id = o.id
+    heads: db.prepare(`SELECT ${HEAD_COLUMNS} ${WITH_PAYLOAD}
       WHERE o.room_id = ? AND o.state = 'pending' AND coalesce(o.seq, o.id) >= ? AND (coalesce(o.seq, o.id), o.id) > (?, ?)
       ${QUEUE_ORDER} LIMIT ?`).raw(),
     // Without the payload: a fold looks at up to 1,000 of them and loads the few it merges (byIds).
