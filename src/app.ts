@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { AlertEvent } from './alert/event.js';
 import { createDispatch, templateOf, type Dispatch, type DispatchOptions } from './alert/dispatch.js';
-import { startRenderPool, type RenderPool, type RenderWorkerData } from './alert/render/render-pool.js';
+import { startRenderPool, type RenderPool, type RenderWorkerData } from './ingest/render-pool.js';
 import { compileTemplates, type TemplateSet } from './alert/render/templates.js';
 import { route, type RouteRule } from './alert/router.js';
 import type { LoadedConfig } from './config/load.js';
@@ -110,7 +110,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
   // One stable function over the current configuration, so a reload reaches every holder of `dispatch`.
   let current = dispatchWith(config.routes);
   let rules: readonly RouteRule[] = config.routes;
-  let renderData: RenderWorkerData = { templates: config.templates, timezone: config.timezone };
+  let renderData: RenderWorkerData = { templates: config.templates, timezone: config.timezone, routes: config.routes };
   let renderPool: RenderPool | undefined;
   // The messages an incoming alert needs, rendered in the worker while the main thread takes other requests.
   const prerender = async (event: AlertEvent, opts: DispatchOptions = {}): Promise<DispatchOptions> => {
@@ -149,7 +149,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
         if (config.sources.uptimeKuma.length > 0) renderPool = startRenderPool(renderData, log);
         server = await createServer({
           logger: log, metrics: createMetrics({ deliverer, outbox, engine }),
-          plugins: [...ingestPlugins(app, prerender), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
+          plugins: [...ingestPlugins(app, prerender, (job) => renderPool?.prepareWebhook(job) ?? Promise.resolve(undefined)), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
           notReady: () => notReady(db, deliverer),
         });
         app.address = await listen(server, config.server.listen);
@@ -177,9 +177,9 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       engine?.reload(next.config.monitors, next.config.maintenance);
       current = rebuilt;
       rules = next.config.routes;
-      const nextRenderData = { templates: next.config.templates, timezone: next.config.timezone };
+      const nextRenderData = { templates: next.config.templates, timezone: next.config.timezone, routes: next.config.routes };
       if (renderPool && JSON.stringify(nextRenderData) !== JSON.stringify(renderData)) {
-        // Until the new worker is ready, alerts are rendered on the main thread with the new templates.
+        // Until the new worker is ready, alerts are decoded and rendered on the main thread with the new configuration.
         void renderPool.close();
         renderPool = startRenderPool(nextRenderData, log);
       }
@@ -229,14 +229,17 @@ function sharedSyncEncryption(sender: EncryptingSender, log: Logger): NonNullabl
  * Uptime Kuma's webhook and Matrix notification; their alerts are rendered in the render worker, then committed in
  * groups (one disk sync per burst).
  */
-function ingestPlugins(app: App, prerender: (event: AlertEvent, options?: DispatchOptions) => Promise<DispatchOptions>): FastifyPluginAsync[] {
+function ingestPlugins(
+  app: App, prerender: (event: AlertEvent, options?: DispatchOptions) => Promise<DispatchOptions>, prepareWebhook: IngestDeps['prepareWebhook'],
+): FastifyPluginAsync[] {
   const { config } = app.loaded;
   if (config.sources.uptimeKuma.length === 0) return [];
   const group = createGroupCommit(app.db);
   const ingest: IngestDeps = {
-    sources: config.sources.uptimeKuma, rooms: config.rooms, logger: app.logger,
+    sources: config.sources.uptimeKuma, rooms: config.rooms, logger: app.logger, prepareWebhook,
     dispatch: async (event, options) => {
-      const rendered = await prerender(event, options);
+      // A webhook the worker prepared comes rendered already.
+      const rendered = options?.rendered ? options : await prerender(event, options);
       return group(() => app.dispatch(event, rendered));
     },
   };

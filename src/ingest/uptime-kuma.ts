@@ -7,7 +7,9 @@ import type { OutboxRow } from '../delivery/outbox.js';
 import type { Logger } from '../logging.js';
 import { bearerToken, decodeSegment, sourceLookup } from './auth.js';
 import { BodyError, claimedContentType, decodeWebhookBody, decodeWebhookQuery, MAX_BODY_BYTES, rawBody, registerRawBody } from './body.js';
-import { KUMA_TEXT_TEMPLATE, kumaEventFromPayload, kumaEventFromText, PayloadError } from './kuma-event.js';
+import { PayloadError } from './kuma-event.js';
+import type { PreparedWebhook, WebhookJob } from './render-pool.js';
+import { webhookEvent, type WebhookEvent } from './webhook-event.js';
 
 /**
  * A `Dispatch` (src/alert/dispatch.ts), or an asynchronous one that resolves once the rows are durably stored
@@ -24,6 +26,11 @@ export interface IngestDeps {
   /** Routes, renders and queues durably; throws (or rejects) when the database fails. */
   dispatch: IngestDispatch;
   logger: Logger;
+  /**
+   * Decodes, routes and renders a webhook POST off the event loop (the render worker); undefined: do it here. Rejects
+   * with BodyError or PayloadError as decoding here would.
+   */
+  prepareWebhook?: (job: Omit<WebhookJob, 'kind'>) => Promise<PreparedWebhook | undefined>;
   /** The clock, for events without a time of their own (tests, texts); default: the system's. */
   now?: () => Date;
 }
@@ -71,8 +78,10 @@ export function uptimeKumaWebhook(deps: IngestDeps): FastifyPluginAsync {
     const source = sourceOf.get(request.raw);
     if (!source) return fail(reply, new Rejection(401, 'unknown token'));
     try {
-      const { event, template } = await eventOf(request, source, now());
-      const rows = await Promise.resolve(deps.dispatch(event, { template }));
+      const prepared = request.method === 'POST' ? await deps.prepareWebhook?.(webhookJob(request, source, now())) : undefined;
+      const { event, template } = prepared ?? await eventOf(request, source, now());
+      const options = prepared ? { template, rendered: prepared.rendered, eventJson: prepared.eventJson } : { template };
+      const rows = await Promise.resolve(deps.dispatch(event, options));
       log.debug({ source: source.name, monitor: event.name, status: event.status, rows: rows.length }, 'webhook alert queued');
       return reply.code(202).send({ status: 'queued', messages: rows.length });
     } catch (error) {
@@ -93,24 +102,19 @@ export function uptimeKumaWebhook(deps: IngestDeps): FastifyPluginAsync {
   };
 }
 
-// Kuma's JSON, form-data and query are its payload; any other body is its rendered text, read for its alert line.
-async function eventOf(request: FastifyRequest, source: UptimeKumaSourceConfig, now: Date): Promise<{ event: AlertEvent; template?: string }> {
+async function eventOf(request: FastifyRequest, source: UptimeKumaSourceConfig, now: Date): Promise<WebhookEvent> {
   const decoded = request.method === 'GET'
     ? decodeWebhookQuery(request.query)
     : await decodeWebhookBody(rawBody(request), claimedContentType(request), request.headers['content-encoding']);
-  const options = { source: `uptime-kuma:${source.name}`, now };
-  let event: AlertEvent;
-  let template = source.template;
-  if (decoded.kind === 'payload') {
-    event = kumaEventFromPayload(decoded.payload, options);
-  } else {
-    const read = kumaEventFromText(decoded.text, options, decoded.candidates);
-    event = read.event;
-    // A text we cannot read is already the message its author wanted: print it as it is.
-    if (!read.recognised) template = KUMA_TEXT_TEMPLATE;
-  }
-  if (source.rooms) event.allowedRooms = source.rooms;
-  return { event, template };
+  return webhookEvent(decoded, source, now);
+}
+
+/** A POST as the render worker decodes it: a copy of its body (which may share a pooled buffer), without the token. */
+function webhookJob(request: FastifyRequest, source: UptimeKumaSourceConfig, now: Date): Omit<WebhookJob, 'kind'> {
+  return {
+    body: new Uint8Array(rawBody(request)), contentType: claimedContentType(request), contentEncoding: request.headers['content-encoding'],
+    source: { name: source.name, template: source.template, rooms: source.rooms }, now: now.getTime(),
+  };
 }
 
 /** The token in the path after WEBHOOK_PATH, decoded; undefined when the path has none. */
