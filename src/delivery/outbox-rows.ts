@@ -51,7 +51,13 @@ export function prepareStatements(db: Database) {
     unattempted: db.prepare(`${ROWS} WHERE o.room_id = ? AND o.state = 'pending' AND o.attempts = 0 ${QUEUE_ORDER}`),
     setSeq: db.prepare('UPDATE outbox SET seq = ? WHERE id = ?'),
     markMerged: db.prepare(`UPDATE outbox SET state = 'merged' WHERE id = ? AND state = 'pending' AND attempts = 0`),
-    repoint: db.prepare(`UPDATE outbox SET relates_to_row = ? WHERE relates_to_row = ? AND state = 'pending'`),
+    // A group's originals, whatever their number, in one statement each (ids as a JSON array): a fold of 100 rows
+    // ran 400 statements, on the thread that takes webhooks.
+    firstPosition: db.prepare(`SELECT min(coalesce(seq, id)) FROM outbox WHERE id IN (SELECT value FROM json_each(?))`).pluck(),
+    markAllMerged: db.prepare(`UPDATE outbox SET state = 'merged'
+      WHERE id IN (SELECT value FROM json_each(?)) AND state = 'pending' AND attempts = 0`),
+    repointAll: db.prepare(`UPDATE outbox SET relates_to_row = ?
+      WHERE relates_to_row IN (SELECT value FROM json_each(?)) AND state = 'pending'`),
     rewrite: db.prepare(`UPDATE outbox_payload SET content = @content WHERE id = @id
       AND EXISTS (SELECT 1 FROM outbox WHERE outbox.id = @id AND state = 'pending' AND attempts = 0)`),
     pendingRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE state = 'pending' ORDER BY room_id`).pluck(),

@@ -143,6 +143,34 @@ describe('Outbox.prune', () => {
   });
 });
 
+describe('Outbox.replaceWithGroup', () => {
+  it('puts one group row at the place of its first original: the originals merged, later rows relating to them re-pointed', () => {
+    const { db, outbox, msg } = setup();
+    const [, a, b, c] = outbox.enqueue([msg('!a:x', 'before'), msg('!a:x', 'a'), msg('!a:x', 'b'), msg('!a:x', 'c')]);
+    const [reply] = outbox.enqueue([{ ...msg('!a:x', 'reply to b'), kind: 'reply', relatesToRow: b!.id }]);
+    const group = db.transaction(() => outbox.replaceWithGroup({ ...msg('!a:x', 'a, b'), originals: [a!.id, b!.id] }))();
+    expect([a, b].map((r) => outbox.get(r!.id)?.state)).toEqual(['merged', 'merged']);
+    expect(outbox.get(reply!.id)?.relatesToRow).toBe(group.id);
+    const order: string[] = [];
+    for (let row = outbox.head('!a:x'); row; row = outbox.head('!a:x')) {
+      order.push((row.content as { body: string }).body);
+      outbox.markSent(row.id, `$${row.id}`);
+    }
+    expect(order).toEqual(['before', 'a, b', 'c', 'reply to b']);
+    expect(c!.id).toBeLessThan(group.id);
+  });
+
+  it('refuses originals that are no longer pending and unattempted, and its caller\'s transaction keeps everything as it was', () => {
+    const { db, outbox, msg } = setup();
+    const [a, b] = outbox.enqueue([msg('!a:x', 'a'), msg('!a:x', 'b')]);
+    outbox.recordAttempt(b!.id, 'HTTP 502', 0);
+    expect(() => db.transaction(() => outbox.replaceWithGroup({ ...msg('!a:x', 'a, b'), originals: [a!.id, b!.id] }))())
+      .toThrow(/cannot merge them, 1 no longer pending and unattempted/);
+    expect([a, b].map((r) => outbox.get(r!.id)?.state)).toEqual(['pending', 'pending']);
+    expect(outbox.depth().total).toBe(2);
+  });
+});
+
 describe('query plans', () => {
   const planOf = (db: ReturnType<typeof openDatabase>, sql: string, ...params: unknown[]): string =>
     (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((p) => p.detail).join(' | ');
@@ -152,6 +180,14 @@ describe('query plans', () => {
     const plan = planOf(db, prepareStatements(db).groupCandidates.source, '!r', 10);
     expect(plan).toContain('outbox_group_candidates');
     expect(plan).not.toContain('TEMP B-TREE');
+  });
+
+  it('a group\'s originals are merged by their ids and re-pointed through the relations index, each in one statement', () => {
+    const db = openDatabase(':memory:');
+    const stmts = prepareStatements(db);
+    expect(planOf(db, stmts.markAllMerged.source, '[1,2]')).toContain('USING INTEGER PRIMARY KEY');
+    expect(planOf(db, stmts.firstPosition.source, '[1,2]')).toContain('USING INTEGER PRIMARY KEY');
+    expect(planOf(db, stmts.repointAll.source, 3, '[1,2]')).toContain('USING INDEX outbox_relates');
   });
 
   it('queue heads seek the pending index in queue order, and join each payload by its id', () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlertEvent } from '../alert/event.js';
 import type { Database } from '../store/db.js';
 import { ReadAhead, SentMarks, type HeadRead, type QueuePosition } from './outbox-memory.js';
-import { contentJson, isGroupCandidate, prepareStatements, toCandidate, toHeadRows, toRow, type CandidateRow, type RawRow } from './outbox-rows.js';
+import { contentJson, isGroupCandidate, prepareStatements, toCandidate, toHeadRows, toRow, type CandidateRow } from './outbox-rows.js';
 
 export type { CandidateRow } from './outbox-rows.js';
 
@@ -249,13 +249,16 @@ export class Outbox {
     if (ids.length === 0) throw new Error('a group row needs at least one original row (a bug in Vigie)');
     this.flush();
     this.readAhead.forget();
-    const seq = Math.min(...ids.map((id) => this.queuePosition(id)));
+    const idsJson = JSON.stringify(ids);
+    const seq = this.stmts.firstPosition.get(idsJson) as number | null;
+    if (seq === null) throw new Error(`outbox rows ${ids.join(', ')} do not exist (a bug in Vigie)`);
     const row = this.insertOne(group);
     this.stmts.setSeq.run(seq, row.id);
-    for (const id of ids) {
-      if (this.stmts.markMerged.run(id).changes !== 1) throw new Error(`outbox row ${id}: cannot merge it, it is no longer pending and unattempted (a bug in Vigie)`);
-      this.stmts.repoint.run(row.id, id);
+    const merged = this.stmts.markAllMerged.run(idsJson).changes;
+    if (merged !== new Set(ids).size) {
+      throw new Error(`outbox rows ${ids.join(', ')}: cannot merge them, ${new Set(ids).size - merged} no longer pending and unattempted (a bug in Vigie)`);
     }
+    this.stmts.repointAll.run(row.id, idsJson);
     return this.get(row.id)!;
   }
 
@@ -336,12 +339,6 @@ export class Outbox {
 
   private readHeads(roomId: string): (after: QueuePosition) => HeadRead {
     return ({ pos, id }) => toHeadRows(this.stmts.heads.all(roomId, pos, pos, id, READ_AHEAD) as unknown[][]);
-  }
-
-  private queuePosition(id: number): number {
-    const row = this.stmts.get.get(id) as RawRow | undefined;
-    if (!row) throw new Error(`outbox row ${id} does not exist (a bug in Vigie)`);
-    return row.seq ?? row.id;
   }
 
   private insertOne(m: OutboxMessage): QueuedRow {

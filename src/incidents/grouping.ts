@@ -48,8 +48,9 @@ export function createGrouping(deps: GroupingDeps): BeforeSend {
   };
 
   function foldNow(roomId: string, heldBack: boolean): void {
+    const candidates = deps.outbox.groupCandidates(roomId, FOLD_WINDOW);
     // Held back or not, only rows of routes that group: `groupWait: 0` means one message per alert, always.
-    const waiting = deps.outbox.groupCandidates(roomId, FOLD_WINDOW).filter((r) => r.hasEvent && windowed(r));
+    const waiting = candidates.filter((r) => r.hasEvent && windowed(r));
     // Only the rows a group can take are loaded whole (content and event): the first of each kind.
     const alerts = waiting.filter((r) => r.kind === 'alert' && r.relatesToRow === null).slice(0, MAX_GROUP_ALERTS);
     const replies = byRelated(waiting.filter((r) => r.kind === 'reply')).map((rows) => rows.slice(0, MAX_GROUP_ALERTS));
@@ -58,9 +59,11 @@ export function createGrouping(deps: GroupingDeps): BeforeSend {
       const row = loaded.get(r.id);
       return row && groupable(row) ? [row] : [];
     });
-    const merged = [...mergeRows(deps, whole(alerts), log), ...replies.flatMap((rows) => mergeRows(deps, whole(rows), log))];
-    // Read again: merging re-pointed edits of merged rows at their group row.
-    const edits = deps.outbox.groupCandidates(roomId, FOLD_WINDOW).filter((r) => r.kind === 'edit');
+    const groupOf = new Map<number, number>();
+    const merged = [...mergeRows(deps, whole(alerts), groupOf, log), ...replies.flatMap((rows) => mergeRows(deps, whole(rows), groupOf, log))];
+    // Merging re-pointed the edits of merged rows at their group row: the same done here, without reading them again.
+    const edits = candidates.filter((r) => r.kind === 'edit')
+      .map((r) => ({ id: r.id, relatesToRow: r.relatesToRow === null ? null : groupOf.get(r.relatesToRow) ?? r.relatesToRow }));
     for (const rows of byRelated(edits)) settleEdits(deps, rows);
     if (merged.length > 0) log.info({ roomId, groups: merged.length, rows: merged.reduce((n, g) => n + g, 0), heldBack }, 'alerts grouped');
   }
@@ -88,9 +91,10 @@ function byRelated<T extends { relatesToRow: number | null }>(rows: T[]): T[][] 
 
 /**
  * Replaces the first rows of one kind (up to MAX_GROUP_ALERTS, fewer when their message would be too large) by one
- * group row; returns [how many rows it folded], or [] when nothing. Later rows are folded before later sends.
+ * group row, noting each folded row's group row in `groupOf`; returns [how many rows it folded], or [] when nothing.
+ * Later rows are folded before later sends.
  */
-function mergeRows(deps: GroupingDeps, all: QueuedRow[], log: Logger): number[] {
+function mergeRows(deps: GroupingDeps, all: QueuedRow[], groupOf: Map<number, number>, log: Logger): number[] {
   let rows = all.slice(0, MAX_GROUP_ALERTS);
   let rendered = renderGroup(deps, rows.map((r) => r.event!), log);
   // Halved until it fits whole: a group message is never cut (an alert cut off would be lost from it).
@@ -104,11 +108,14 @@ function mergeRows(deps: GroupingDeps, all: QueuedRow[], log: Logger): number[] 
   // The group pings whoever its alerts' routes would have pinged.
   const plain = withMentions(toMessageContent(rendered, msgtype), unionMentions(rows.map((r) => r.content as Record<string, unknown>)));
   const content = first.kind === 'reply' ? threadReply(plain) : plain;
+  // Replies to an alert merged a moment ago in this fold reply to its group row (as the outbox re-pointed them).
+  const relatesToRow = first.relatesToRow === null ? undefined : groupOf.get(first.relatesToRow) ?? first.relatesToRow;
   const group = deps.outbox.replaceWithGroup({
     roomId: first.roomId, eventType: first.eventType, content, kind: first.kind, template: GROUP_TEMPLATE_NAME,
-    relatesToRow: first.relatesToRow ?? undefined, originals: rows.map((r) => r.id),
+    relatesToRow, originals: rows.map((r) => r.id),
   });
-  for (const row of rows) deps.store.moveRoot(row.id, group.id);
+  deps.store.moveRoots(rows.map((r) => r.id), group.id);
+  for (const row of rows) groupOf.set(row.id, group.id);
   log.debug({ roomId: first.roomId, groupRow: group.id, rows: rows.map((r) => r.id) }, 'rows merged into a group row');
   return [rows.length];
 }

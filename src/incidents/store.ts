@@ -72,9 +72,9 @@ export class IncidentStore {
     return this.stmts.byRoot.all(rootRowId).map((raw) => toIncident(raw)!);
   }
 
-  /** Incidents whose root was `fromRowId` now have `toRowId` (the row was merged into a group row). */
-  moveRoot(fromRowId: number, toRowId: number): void {
-    this.stmts.moveRoot.run(toRowId, fromRowId);
+  /** Incidents whose root was one of `fromRowIds` now have `toRowId` (those rows were merged into a group row). */
+  moveRoots(fromRowIds: readonly number[], toRowId: number): void {
+    this.stmts.moveRoots.run(toRowId, JSON.stringify(fromRowIds));
   }
 }
 
@@ -87,7 +87,7 @@ function prepare(db: Database) {
     resolve: db.prepare('UPDATE incidents SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL'),
     ack: db.prepare('UPDATE incidents SET acked_by = ?, acked_at = ? WHERE id = ? AND resolved_at IS NULL AND acked_by IS NULL'),
     byRoot: db.prepare('SELECT * FROM incidents WHERE root_row_id = ? ORDER BY id'),
-    moveRoot: db.prepare('UPDATE incidents SET root_row_id = ? WHERE root_row_id = ?'),
+    moveRoots: db.prepare('UPDATE incidents SET root_row_id = ? WHERE root_row_id IN (SELECT value FROM json_each(?))'),
   };
 }
 

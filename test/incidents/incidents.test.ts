@@ -223,6 +223,17 @@ describe('incidents', () => {
     expect(messages.map((m) => String(m.content.body).split('\n')[0])).toEqual(['✅ **UP — api**', '✅ Resolved after 0 s']);
   });
 
+  it('resends of an alert merged in the same window go, grouped, in the thread of the group message', async () => {
+    const t = await setUp({ groupWait: 300 });
+    // a goes down, is reported down twice more (Kuma's resends: replies in its thread), and b goes down, all in one window.
+    for (const name of ['a', 'a', 'a', 'b']) t.vigie.dispatch(event(name, 'down'));
+    await waitFor('everything sent', () => t.vigie.outbox.depth().total === 0 && t.messages().length === 2);
+    const [root, replies] = t.messages();
+    expect(root!.content.body).toMatch(/^🔴 \*\*2 services DOWN\*\*/);
+    expect(relation(replies!)).toMatchObject({ rel_type: 'm.thread', event_id: root!.event_id });
+    expect(replies!.content.body).toMatch(/^🔴 \*\*2 services DOWN\*\*/);
+  });
+
   it('recoveries of a grouped outage share the group\'s thread: one reply and one edit', async () => {
     const t = await setUp({ groupWait: 200 });
     for (const name of ['a', 'b', 'c']) t.vigie.dispatch(event(name, 'down', new Date(Date.now() - 3 * 60_000)));
