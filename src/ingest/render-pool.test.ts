@@ -72,6 +72,8 @@ describe('webhooks prepared in the render worker', () => {
   async function onMainThread(body: Buffer, contentType: string, from: WebhookSource = source): Promise<WebhookEvent> {
     return webhookEvent(await decodeWebhookBody(body, contentType), from, new Date(NOW));
   }
+  /** The event as code reads it, property by property (the Kuma objects are getters of the prepared event). */
+  const asRead = (e: AlertEvent) => ({ ...e, heartbeatJSON: e.heartbeatJSON, monitorJSON: e.monitorJSON });
   const job = (body: Buffer, contentType: string, from: WebhookSource = source) => ({ body: new Uint8Array(body), contentType, contentEncoding: undefined, source: from, now: NOW });
 
   it.each(['webhook-json__down', 'webhook-json__up', 'webhook-json__test'])('decodes %s into the very event the handler builds, rendered by each route\'s template', async (name) => {
@@ -79,7 +81,7 @@ describe('webhooks prepared in the render worker', () => {
     const expected = await onMainThread(body, 'application/json');
     const prepared = (await pool.prepareWebhook(job(body, 'application/json')))!;
     expect(prepared.eventJson).toBe(JSON.stringify(expected.event));
-    expect(prepared.event).toEqual(expected.event);
+    expect(asRead(prepared.event)).toEqual(expected.event);
     expect(prepared.template).toBeUndefined();
     const taken = [...new Set(route(expected.event, ROUTES).map((t) => t.template))];
     expect([...prepared.rendered.keys()]).toEqual(taken);
@@ -94,13 +96,13 @@ describe('webhooks prepared in the render worker', () => {
     const formType = request.headers.get('content-type')!;
     const withTemplate = { ...source, template: 'seed' };
     const fromForm = (await pool.prepareWebhook(job(form, formType, withTemplate)))!;
-    expect(fromForm.event).toEqual((await onMainThread(form, formType, withTemplate)).event);
+    expect(asRead(fromForm.event)).toEqual((await onMainThread(form, formType, withTemplate)).event);
     expect(fromForm.event.monitorJSON).toEqual(fixture('webhook-json__down').body.monitor);
     expect([...fromForm.rendered.keys()]).toEqual(['seed']);
     const text = Buffer.from('[API] [🔴 Down] timeout');
     const fromText = (await pool.prepareWebhook(job(text, 'application/x-www-form-urlencoded')))!;
     const expected = await onMainThread(text, 'application/x-www-form-urlencoded');
-    expect(fromText.event).toEqual(expected.event);
+    expect(asRead(fromText.event)).toEqual(expected.event);
     expect(fromText.template).toBe(expected.template);
   });
 
@@ -118,6 +120,7 @@ describe('webhooks prepared in the render worker', () => {
     const expected = (await onMainThread(body, 'application/json')).event;
     expect(prepared.event.heartbeatJSON).toEqual(expected.heartbeatJSON);
     expect(prepared.event.monitorJSON).toEqual(expected.monitorJSON);
+    expect(JSON.stringify(prepared.event)).toBe(JSON.stringify(expected));
     expect(inline.render('default', prepared.event)).toEqual(inline.render('default', expected));
   });
 });
