@@ -268,8 +268,13 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
     this.resumeAccount(row.roomId);
     const park = this.parking.liftRoom(row.roomId);
     if (park) this.announceResumed(row.roomId, 'room', park.since);
-    // The row as markSent left it, without reading it back on the hot path.
-    const sent: OutboxRow = { ...row, state: 'sent', eventId, sentAt, attempts: row.attempts + 1, lastError: null };
+    // The row as markSent left it, without reading it back on the hot path; field by field, as an object spread here
+    // left every delivered row for the scavenges to copy.
+    const sent: OutboxRow = {
+      id: row.id, roomId: row.roomId, eventType: row.eventType, content: row.content, txnId: row.txnId, dedupeKey: row.dedupeKey,
+      state: 'sent', attempts: row.attempts + 1, nextAttemptAt: row.nextAttemptAt, lastError: null, eventId,
+      createdAt: row.createdAt, sentAt,
+    };
     this.emit('sent', { row: sent, eventId, latencyMs });
     this.checkIdle();
   }

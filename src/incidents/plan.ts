@@ -35,12 +35,14 @@ export function planRoom(deps: PlanDeps, plan: RoomPlan): QueuedRow[] {
   const key = incidentKey(event);
   const open = deps.store.open(key, roomId);
   const action = decide(event, plan.incidents ?? DEFAULT_INCIDENT_MODE, open);
-  const base = {
-    roomId, eventType: 'm.room.message', event, eventJson: plan.eventJson, template,
-    // A test goes out at once: it checks the path to the room, and send-test waits for its very row.
-    notBefore: (deps.now ?? Date.now)() + (event.status === 'test' ? 0 : plan.groupWait ?? DEFAULT_GROUP_WAIT_MS),
-  } satisfies Partial<OutboxMessage>;
-  const alert: OutboxMessage = { ...base, content, kind: 'alert', dedupeKey };
+  // A test goes out at once: it checks the path to the room, and send-test waits for its very row.
+  const notBefore = (deps.now ?? Date.now)() + (event.status === 'test' ? 0 : plan.groupWait ?? DEFAULT_GROUP_WAIT_MS);
+  // Each message built field by field: object spreads on this path left every alert for the scavenges to copy.
+  const message = (kind: OutboxMessage['kind'], body: object, related?: { rootRowId: number; id: number }, key = dedupeKey): OutboxMessage => ({
+    roomId, eventType: 'm.room.message', event, eventJson: plan.eventJson, template, notBefore, content: body, kind, dedupeKey: key,
+    relatesToRow: related?.rootRowId, incidentId: related?.id,
+  });
+  const alert = message('alert', content);
   switch (action.type) {
     case 'plain':
       return deps.outbox.enqueue([alert]);
@@ -53,21 +55,15 @@ export function planRoom(deps: PlanDeps, plan: RoomPlan): QueuedRow[] {
     }
     case 'resend': {
       if (!action.inThread) return deps.outbox.enqueue([alert]);
-      const { id, rootRowId } = action.incident;
-      return deps.outbox.enqueue([{ ...alert, kind: 'reply', content: threadReply(content), relatesToRow: rootRowId, incidentId: id }]);
+      return deps.outbox.enqueue([message('reply', threadReply(content), action.incident)]);
     }
     case 'resolve': {
       const { id, rootRowId } = action.incident;
       deps.store.resolve(id, event.time.getTime());
       const messages: OutboxMessage[] = [];
-      if (action.reply) messages.push({ ...alert, kind: 'reply', content: threadReply(content), relatesToRow: rootRowId, incidentId: id });
+      if (action.reply) messages.push(message('reply', threadReply(content), action.incident));
       const edit = action.edit ? rootEditContent(deps, rootRowId) : undefined;
-      if (edit) {
-        messages.push({
-          ...base, kind: 'edit', content: edit, relatesToRow: rootRowId, incidentId: id,
-          dedupeKey: dedupeKey === undefined ? undefined : `${dedupeKey}:edit`,
-        });
-      }
+      if (edit) messages.push(message('edit', edit, action.incident, dedupeKey === undefined ? undefined : `${dedupeKey}:edit`));
       // Edit-only and the root is gone (pruned): the recovery still reaches the room, as a plain alert.
       return deps.outbox.enqueue(messages.length > 0 ? messages : [alert]);
     }
