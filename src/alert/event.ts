@@ -59,6 +59,8 @@ export function heartbeatCode(status: EventStatus): number | null {
 
 /** An event read back from its JSON text (as the outbox stores it, or the render worker receives it): its time a Date again. */
 export function eventFromJson(json: string): AlertEvent {
-  const event = JSON.parse(json) as AlertEvent & { time: string };
-  return { ...event, time: new Date(event.time) };
+  // The parsed object itself, its time made a Date: a spread copy with the time added cost ~1 µs and GC work per row.
+  const event = JSON.parse(json) as Omit<AlertEvent, 'time'> & { time: string | Date };
+  event.time = new Date(event.time);
+  return event as AlertEvent;
 }

@@ -47,7 +47,14 @@ export interface TemplateSet {
 export function groupContext(events: readonly AlertEvent[]): Record<string, unknown> {
   const counts: Record<string, number> = { down: 0, up: 0, pending: 0, maintenance: 0, test: 0, certificate: 0 };
   for (const event of events) counts[event.status] = (counts[event.status] ?? 0) + 1;
-  return { events: events.map((event) => ({ ...kumaContext(event), time: event.time.toISOString() })), count: events.length, counts };
+  const contexts = events.map((event) => {
+    // Set on the fresh context, not spread into a copy: an object spread with a property added after it costs ~1 µs
+    // and leaves the copy for the scavenges to move (Node 20), 100 times a group.
+    const context = kumaContext(event);
+    context.time = event.time.toISOString();
+    return context;
+  });
+  return { events: contexts, count: events.length, counts };
 }
 
 /**
