@@ -226,8 +226,8 @@ function sharedSyncEncryption(sender: EncryptingSender, log: Logger): NonNullabl
 }
 
 /**
- * Uptime Kuma's webhook and Matrix notification; their alerts are rendered in the render worker, then committed in
- * groups (one disk sync per burst).
+ * Uptime Kuma's webhook and Matrix notification: webhook POSTs are decoded, routed and rendered in the render worker,
+ * Matrix messages rendered there; then their alerts are committed in groups (one disk sync per burst).
  */
 function ingestPlugins(
   app: App, prerender: (event: AlertEvent, options?: DispatchOptions) => Promise<DispatchOptions>, prepareWebhook: IngestDeps['prepareWebhook'],

@@ -102,6 +102,7 @@ export function uptimeKumaWebhook(deps: IngestDeps): FastifyPluginAsync {
   };
 }
 
+/** The event of a request decoded here (a GET, or a POST the worker cannot take): the worker runs the same code. */
 async function eventOf(request: FastifyRequest, source: UptimeKumaSourceConfig, now: Date): Promise<WebhookEvent> {
   const decoded = request.method === 'GET'
     ? decodeWebhookQuery(request.query)

@@ -60,6 +60,19 @@ server: { listen: "127.0.0.1:0" }
     expect(message.content.body).toBe(app.templates.render('seed', stored.event!).body);
   });
 
+  it('refuses a bad body read in the render worker with the same 400 and reason, and keeps taking webhooks', async () => {
+    expect(await app.renderWorkerReady()).toBe(true);
+    const form = new FormData();
+    form.append('other', 'x');
+    const request = new Request('http://localhost/', { method: 'POST', body: form });
+    const answer = await fetch(`${app.address}/ingest/uptime-kuma/syt_test`, {
+      method: 'POST', headers: { 'content-type': request.headers.get('content-type')! }, body: await request.arrayBuffer(),
+    });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toEqual({ error: 'the form-data has no field "data" (Kuma sends its JSON in one field named data)' });
+    expect((await postDown()).content.body).toMatch(/^🚨 ALERTE : SERVICE HORS LIGNE/);
+  });
+
   it('renders with the new templates after a reload, in a new render worker', async () => {
     expect(await app.renderWorkerReady()).toBe(true);
     const edited = yaml.replace('routes: [{ rooms: [ops], template: seed, groupWait: 0 }]',
