@@ -65,7 +65,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     const { url, timeoutMs, signal } = this.#req;
     this.#timer = setTimeout(() => this.#fail(new MatrixNetworkError(`${url.host} gave no answer within ${formatDuration(timeoutMs)}`)), timeoutMs);
     signal?.addEventListener('abort', this.#onAbort, { once: true });
-    const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...this.#req.headers };
+    // Filled one by one: a property added after an object spread takes a slow path on Node 20 (~1 µs a request, and a
+    // copy for the scavenges to move).
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json' };
+    const extra = this.#req.headers;
+    if (extra) for (const name in extra) headers[name] = extra[name]!;
     if (this.#req.json !== undefined) headers['content-type'] = 'application/json';
     (this.#req.dispatcher ?? getGlobalDispatcher()).dispatch({
       origin: url.origin, path: url.pathname + url.search, method: this.#req.method, headers, body: this.#req.json ?? null,
