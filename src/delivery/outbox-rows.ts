@@ -50,9 +50,8 @@ export function prepareStatements(db: Database) {
     candidateRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE ${GROUP_CANDIDATE}`).pluck(),
     unattempted: db.prepare(`${ROWS} WHERE o.room_id = ? AND o.state = 'pending' AND o.attempts = 0 ${QUEUE_ORDER}`),
     setSeq: db.prepare('UPDATE outbox SET seq = ? WHERE id = ?'),
-    markMerged: db.prepare(`UPDATE outbox SET state = 'merged' WHERE id = ? AND state = 'pending' AND attempts = 0`),
-    // A group's originals, whatever their number, in one statement each (ids as a JSON array): a fold of 100 rows
-    // ran 400 statements, on the thread that takes webhooks.
+    // Rows merged (a group's originals, superseded edits), whatever their number, in one statement each (ids as a JSON
+    // array): a fold of 100 rows ran 400 statements, on the thread that takes webhooks.
     firstPosition: db.prepare(`SELECT min(coalesce(seq, id)) FROM outbox WHERE id IN (SELECT value FROM json_each(?))`).pluck(),
     markAllMerged: db.prepare(`UPDATE outbox SET state = 'merged'
       WHERE id IN (SELECT value FROM json_each(?)) AND state = 'pending' AND attempts = 0`),

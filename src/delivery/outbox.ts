@@ -254,10 +254,7 @@ export class Outbox {
     if (seq === null) throw new Error(`outbox rows ${ids.join(', ')} do not exist (a bug in Vigie)`);
     const row = this.insertOne(group);
     this.stmts.setSeq.run(seq, row.id);
-    const merged = this.stmts.markAllMerged.run(idsJson).changes;
-    if (merged !== new Set(ids).size) {
-      throw new Error(`outbox rows ${ids.join(', ')}: cannot merge them, ${new Set(ids).size - merged} no longer pending and unattempted (a bug in Vigie)`);
-    }
+    this.mergeAll(ids, idsJson);
     this.stmts.repointAll.run(row.id, idsJson);
     return this.get(row.id)!;
   }
@@ -270,11 +267,12 @@ export class Outbox {
     if (changes !== 1) throw new Error(`outbox row ${id}: cannot rewrite it, it was already attempted or is not pending (a bug in Vigie)`);
   }
 
-  /** Folds a never-attempted row into another one without a new row (a superseded edit). */
-  markMerged(id: number): void {
+  /** Folds never-attempted rows into another one without a new row (superseded edits). */
+  markMerged(ids: readonly number[]): void {
+    if (ids.length === 0) return;
     this.flush();
     this.readAhead.forget();
-    if (this.stmts.markMerged.run(id).changes !== 1) throw new Error(`outbox row ${id}: cannot merge it, it is no longer pending and unattempted (a bug in Vigie)`);
+    this.mergeAll(ids, JSON.stringify(ids));
   }
 
   /** Whether any row is pending (cheap, unlike depth()). */
@@ -339,6 +337,15 @@ export class Outbox {
 
   private readHeads(roomId: string): (after: QueuePosition) => HeadRead {
     return ({ pos, id }) => toHeadRows(this.stmts.heads.all(roomId, pos, pos, id, READ_AHEAD) as unknown[][]);
+  }
+
+  /** Marks rows merged, all of them pending and never attempted, or throws (a caller's transaction rolls it back). */
+  private mergeAll(ids: readonly number[], idsJson: string): void {
+    const wanted = new Set(ids).size;
+    const merged = this.stmts.markAllMerged.run(idsJson).changes;
+    if (merged !== wanted) {
+      throw new Error(`outbox rows ${ids.join(', ')}: cannot merge them, ${wanted - merged} no longer pending and unattempted (a bug in Vigie)`);
+    }
   }
 
   private insertOne(m: OutboxMessage): QueuedRow {

@@ -136,7 +136,7 @@ function renderGroup(deps: GroupingDeps, events: AlertEvent[], log: Logger): Ren
 /** Edits of one message: the last one, re-made from what the message is now, stands for all of them. */
 function settleEdits(deps: GroupingDeps, rows: Array<Pick<CandidateRow, 'id' | 'relatesToRow'>>): void {
   const last = rows.at(-1)!;
-  for (const row of rows.slice(0, -1)) deps.outbox.markMerged(row.id);
+  deps.outbox.markMerged(rows.slice(0, -1).map((r) => r.id));
   const content = last.relatesToRow === null ? undefined : rootEditContent(deps, last.relatesToRow);
   if (content) deps.outbox.rewrite(last.id, content);
 }
