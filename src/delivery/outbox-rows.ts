@@ -1,6 +1,7 @@
 // The outbox table as SQL: the prepared statements of the Outbox, and stored rows turned into QueuedRow objects.
 import { eventFromJson } from '../alert/event.js';
 import type { Database } from '../store/db.js';
+import { limitedStatements } from '../store/limited.js';
 import type { OutboxMessage, OutboxState, OutboxKind, QueuedRow } from './outbox.js';
 
 /** A row as SQLite returns it. */
@@ -40,12 +41,12 @@ export function prepareStatements(db: Database) {
     byEventId: db.prepare(`${ROWS} WHERE o.event_id = ?`),
     // The next pending rows of a room after a queue position (0, 0 for the head). The `>=` lets SQLite seek in the
     // index, not scan the room.
-    heads: db.prepare(`SELECT ${HEAD_COLUMNS} ${WITH_PAYLOAD}
+    heads: limitedStatements((limit) => db.prepare(`SELECT ${HEAD_COLUMNS} ${WITH_PAYLOAD}
       WHERE o.room_id = ? AND o.state = 'pending' AND coalesce(o.seq, o.id) >= ? AND (coalesce(o.seq, o.id), o.id) > (?, ?)
-      ${QUEUE_ORDER} LIMIT ?`).raw(),
+      ${QUEUE_ORDER} LIMIT ${limit}`).raw()),
     // Without the payload: a fold looks at up to 1,000 of them and loads the few it merges (byIds).
-    groupCandidates: db.prepare(`SELECT o.id, o.kind, o.relates_to_row, o.not_before, o.created_at, o.has_event FROM outbox AS o
-      WHERE o.room_id = ? AND ${GROUP_CANDIDATE} ${QUEUE_ORDER} LIMIT ?`),
+    groupCandidates: limitedStatements((limit) => db.prepare(`SELECT o.id, o.kind, o.relates_to_row, o.not_before, o.created_at,
+      o.has_event FROM outbox AS o WHERE o.room_id = ? AND ${GROUP_CANDIDATE} ${QUEUE_ORDER} LIMIT ${limit}`)),
     byIds: db.prepare(`${ROWS} WHERE o.id IN (SELECT value FROM json_each(?)) ${QUEUE_ORDER}`),
     candidateRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE ${GROUP_CANDIDATE}`).pluck(),
     unattempted: db.prepare(`${ROWS} WHERE o.room_id = ? AND o.state = 'pending' AND o.attempts = 0 ${QUEUE_ORDER}`),

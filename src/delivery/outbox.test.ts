@@ -177,7 +177,7 @@ describe('query plans', () => {
 
   it('grouping candidates are read through their partial index, so a long backlog that does not group costs nothing per send', () => {
     const db = openDatabase(':memory:');
-    const plan = planOf(db, prepareStatements(db).groupCandidates.source, '!r', 10);
+    const plan = planOf(db, prepareStatements(db).groupCandidates(10).source, '!r');
     expect(plan).toContain('outbox_group_candidates');
     expect(plan).not.toContain('TEMP B-TREE');
   });
@@ -192,7 +192,7 @@ describe('query plans', () => {
 
   it('queue heads seek the pending index in queue order, and join each payload by its id', () => {
     const db = openDatabase(':memory:');
-    const plan = planOf(db, prepareStatements(db).heads.source, '!r', 0, 0, 0, 64);
+    const plan = planOf(db, prepareStatements(db).heads(64).source, '!r', 0, 0, 0);
     expect(plan).toContain('outbox_pending_by_room');
     expect(plan).toContain('SEARCH p USING INTEGER PRIMARY KEY');
     expect(plan).not.toContain('TEMP B-TREE');

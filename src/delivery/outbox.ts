@@ -222,7 +222,7 @@ export class Outbox {
   groupCandidates(roomId: string, limit = -1): CandidateRow[] {
     if (!this.candidateRooms.has(roomId)) return [];
     this.flush();
-    const rows = this.stmts.groupCandidates.all(roomId, limit).map(toCandidate);
+    const rows = this.stmts.groupCandidates(limit).all(roomId).map(toCandidate);
     if (rows.length === 0) this.candidateRooms.delete(roomId);
     return rows;
   }
@@ -336,7 +336,7 @@ export class Outbox {
   }
 
   private readHeads(roomId: string): (after: QueuePosition) => HeadRead {
-    return ({ pos, id }) => toHeadRows(this.stmts.heads.all(roomId, pos, pos, id, READ_AHEAD) as unknown[][]);
+    return ({ pos, id }) => toHeadRows(this.stmts.heads(READ_AHEAD).all(roomId, pos, pos, id) as unknown[][]);
   }
 
   /** Marks rows merged, all of them pending and never attempted, or throws (a caller's transaction rolls it back). */
