@@ -38,6 +38,22 @@ describe('MatrixClient on the wire', () => {
     expect(seen[0]?.headers['user-agent']).toMatch(/^Vigie\//);
   });
 
+  it('keeps the path of a homeserver served under a prefix, for each room and event type it sends to', async () => {
+    const { agent, seen } = server(() => ({ status: 200, body: { event_id: '$e' } }));
+    const client = new MatrixClient({ baseUrl: `${BASE}/matrix//`, accessToken: 't', dispatcher: agent });
+    await client.sendEvent('!a:x', 'm.room.message', 't1', {});
+    await client.sendEvent('!b:x', 'm.room.message', 't2', {});
+    await client.sendEvent('!a:x', 'm.reaction', 't3', {});
+    await client.sendEvent('!a:x', 'm.room.message', 't4', {});
+    expect(seen.map((s) => s.path)).toEqual([
+      '/matrix/_matrix/client/v3/rooms/!a%3Ax/send/m.room.message/t1',
+      '/matrix/_matrix/client/v3/rooms/!b%3Ax/send/m.room.message/t2',
+      '/matrix/_matrix/client/v3/rooms/!a%3Ax/send/m.reaction/t3',
+      '/matrix/_matrix/client/v3/rooms/!a%3Ax/send/m.room.message/t4',
+    ]);
+    expect(client.baseUrl).toBe(`${BASE}/matrix`);
+  });
+
   it('logs in with an m.id.user identifier and no Authorization header', async () => {
     const { agent, seen } = server(() => ({ status: 200, body: {
       user_id: '@vigie:example.org', access_token: 'syt_new', device_id: 'DEV',

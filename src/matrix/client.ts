@@ -2,7 +2,7 @@
 import type { Dispatcher } from 'undici';
 import { jsonOrThrow, type AnswerContext } from './answer.js';
 import { MatrixError } from './errors.js';
-import { sendHttp } from './http.js';
+import { sendHttp, type HttpTarget } from './http.js';
 
 /** Default time allowed for one call, headers and body. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -56,6 +56,11 @@ export class MatrixClient {
   readonly #timeoutMs: number;
   readonly #dispatcher: Dispatcher | undefined;
   readonly #host: string;
+  readonly #origin: string;
+  /** The base URL's path, without a trailing slash: what every API path is appended to. */
+  readonly #basePath: string;
+  /** Each room's send path for an event type, up to the txnId: encoded once, not at every message. */
+  readonly #sendPaths = new Map<string, string>();
   /** What error messages must never show: the token. */
   readonly #secrets: readonly string[];
 
@@ -69,8 +74,10 @@ export class MatrixClient {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new TypeError(`invalid homeserver URL "${options.baseUrl}": only http and https are supported`);
     }
-    this.baseUrl = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+    this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.baseUrl = url.origin + this.#basePath;
     this.#host = url.host;
+    this.#origin = url.origin;
     this.#token = options.accessToken;
     this.#secrets = options.accessToken ? [options.accessToken] : [];
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -172,7 +179,7 @@ export class MatrixClient {
   /** Sends a room event; the same txnId from the same device always gives the same event, sent once. */
   async sendEvent(roomId: string, type: string, txnId: string, content: object, signal?: AbortSignal): Promise<{ eventId: string }> {
     const what = `sending ${type} to ${roomId}`;
-    const res = await this.#call('PUT', this.#v3('rooms', roomId, 'send', type, txnId), { what, body: content, signal });
+    const res = await this.#call('PUT', this.#sendPath(roomId, type) + encodeURIComponent(txnId), { what, body: content, signal });
     if (typeof res.event_id !== 'string') throw this.#malformed(what, 'event_id');
     return { eventId: res.event_id };
   }
@@ -257,14 +264,30 @@ export class MatrixClient {
     return { messages_per_second: res.messages_per_second, burst_count: typeof res.burst_count === 'number' ? res.burst_count : 0 };
   }
 
+  /** `…/rooms/{roomId}/send/{type}/`, ready for a txnId. */
+  #sendPath(roomId: string, type: string): string {
+    const key = `${type} ${roomId}`;
+    let path = this.#sendPaths.get(key);
+    if (path === undefined) {
+      path = `${this.#v3('rooms', roomId, 'send', type)}/`;
+      this.#sendPaths.set(key, path);
+    }
+    return path;
+  }
+
   /** A v3 client path, every segment encoded (room ids, aliases, txnIds may hold `#`, `:`, `/`). */
   #v3(...segments: string[]): string {
     return `/_matrix/client/v3/${segments.map(encodeURIComponent).join('/')}`;
   }
 
   async #call(method: Dispatcher.HttpMethod, path: string, opts: CallOptions, extraSecrets: string[] = []): Promise<Record<string, unknown>> {
-    const url = new URL(this.baseUrl + path);
-    if (opts.query) for (const [k, v] of Object.entries(opts.query)) url.searchParams.set(k, v);
+    // Paths are built encoded, so only a query needs a URL object to assemble it.
+    let url: HttpTarget = { origin: this.#origin, host: this.#host, pathname: this.#basePath + path, search: '' };
+    if (opts.query) {
+      const withQuery = new URL(this.baseUrl + path);
+      for (const [k, v] of Object.entries(opts.query)) withQuery.searchParams.set(k, v);
+      url = withQuery;
+    }
     const headers: Record<string, string> = {};
     if (opts.auth !== false) {
       if (this.#token === undefined) {

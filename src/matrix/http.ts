@@ -6,10 +6,13 @@ import { USER_AGENT } from '../version.js';
 /** The largest answer read; a Matrix API answer this big means the URL points at something else. */
 export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
+/** Where a request goes: a URL, or the same parts already split (the client's sends build no URL object). */
+export type HttpTarget = Pick<URL, 'origin' | 'host' | 'pathname' | 'search'>;
+
 /** What to send. */
 export interface HttpRequest {
   method: Dispatcher.HttpMethod;
-  url: URL;
+  url: HttpTarget;
   headers?: Record<string, string>;
   /** A JSON text, sent with `Content-Type: application/json`. */
   json?: string;
