@@ -57,6 +57,33 @@ describe('sendHttp', () => {
     }
   });
 
+  it('ends every request under way under an aborted signal, and none of another signal\'s', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/x') res.writeHead(200).end('{}');
+      // '/slow' never answers
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = (path: string): URL => new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`);
+    try {
+      const room = new AbortController();
+      const other = new AbortController();
+      const done = await sendHttp({ method: 'GET', url: url('/x'), timeoutMs: 5000, signal: room.signal });
+      const slow = [1, 2].map(() => sendHttp({ method: 'GET', url: url('/slow'), timeoutMs: 5000, signal: room.signal }));
+      let otherSettled = false;
+      const elsewhere = sendHttp({ method: 'GET', url: url('/slow'), timeoutMs: 5000, signal: other.signal }).finally(() => { otherSettled = true; });
+      const reason = new Error('stopping the room');
+      room.abort(reason);
+      for (const request of slow) await expect(request).rejects.toBe(reason);
+      expect(done.status).toBe(200);
+      expect(otherSettled).toBe(false);
+      other.abort(new Error('stopping the other'));
+      await expect(elsewhere).rejects.toThrow('stopping the other');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('throws the caller\'s abort reason as is, and a MatrixError for an answer over maxBytes', async () => {
     const server = createServer((req, res) => {
       if (req.url === '/big') res.writeHead(200).end('x'.repeat(4096));
