@@ -14,12 +14,13 @@ import { USER_AGENT } from '../src/version.js';
 import { spawnHomeserver, type HomeserverProcess } from '../test/support/homeserver-process.js';
 
 const TOTAL = 10_000;
-const WARMUP = 1_000;
+const WARMUP = 2_000;
 /**
- * Raw and Vigie are measured in alternating rounds (raw first, then Vigie first, …) and compared round by round:
- * on a shared 2-core machine one run of each, always in the same order, mostly measured the neighbours' load.
+ * Raw PUTs and Vigie take turns every SEGMENT messages (raw first, then Vigie first, …) and are compared segment by
+ * segment. This shared 2-core machine changes speed by up to 2× from one second to the next: whole runs of 10,000 in
+ * turn (earlier versions of this bench) mostly compared the machine with itself, even as medians of five rounds.
  */
-const ROUNDS = 3;
+const SEGMENT = 1_000;
 /** Vigie's delivery should cost at most 20% of the throughput of bare HTTP to the same server. */
 const GOAL_RATIO = 0.8;
 
@@ -111,30 +112,36 @@ async function withVigie<T>(hs: HomeserverProcess, roomIds: string[], run: (app:
 
 interface BacklogResult { enqueuePerSec: number; drainPerSec: number; endToEndPerSec: number; latencyMs: number[] }
 
-/** All alerts dispatched at once (as after a wave of outages), then delivered; latency includes the wait in the queue. */
-function backlogRun(hs: HomeserverProcess, roomIds: string[], total: number): Promise<BacklogResult> {
-  return withVigie(hs, roomIds, async (app) => {
-    const latencyMs: number[] = [];
-    // Counting 'sent' events rather than awaiting whenIdle(), which costs an outbox.depth() query per message.
-    const allSent = new Promise<void>((done) => app.deliverer!.on('sent', (e) => {
-      if (latencyMs.push(e.latencyMs) === total) done();
-    }));
-    const start = performance.now();
-    // One burst committed together, as Vigie's group commit does for alerts arriving in the same turn; the room
-    // workers woken by each dispatch only start sending once it is over.
-    app.db.transaction(() => {
-      for (let i = 0; i < total; i++) app.dispatch(sampleAlert(`r${i % roomIds.length}`));
-    })();
-    const enqueued = performance.now();
-    await allSent;
-    const end = performance.now();
-    return {
-      enqueuePerSec: total / ((enqueued - start) / 1000),
-      drainPerSec: total / ((end - enqueued) / 1000),
-      endToEndPerSec: total / ((end - start) / 1000),
-      latencyMs,
+/**
+ * `count` alerts dispatched at once (as after a wave of outages) over the app's rooms, then delivered; latency
+ * includes the wait in the queue.
+ */
+async function backlogRun(app: App, rooms: number, count: number): Promise<BacklogResult> {
+  const latencyMs: number[] = [];
+  let onSent: (e: { latencyMs: number }) => void = () => undefined;
+  // Counting 'sent' events rather than awaiting whenIdle(), which costs an outbox.depth() query per message.
+  const allSent = new Promise<void>((done) => {
+    onSent = (e) => {
+      if (latencyMs.push(e.latencyMs) === count) done();
     };
   });
+  app.deliverer!.on('sent', onSent);
+  const start = performance.now();
+  // One burst committed together, as Vigie's group commit does for alerts arriving in the same turn; the room
+  // workers woken by each dispatch only start sending once it is over.
+  app.db.transaction(() => {
+    for (let i = 0; i < count; i++) app.dispatch(sampleAlert(`r${i % rooms}`));
+  })();
+  const enqueued = performance.now();
+  await allSent;
+  const end = performance.now();
+  app.deliverer!.off('sent', onSent);
+  return {
+    enqueuePerSec: count / ((enqueued - start) / 1000),
+    drainPerSec: count / ((end - enqueued) / 1000),
+    endToEndPerSec: count / ((end - start) / 1000),
+    latencyMs,
+  };
 }
 
 interface ClosedLoopResult { perSec: number; latencyMs: number[]; preciseMs: number[] }
@@ -194,30 +201,32 @@ async function checkSameContent(hs: HomeserverProcess, rawBody: string): Promise
   });
 }
 
-/** Median ratios of Vigie to raw PUTs: delivery against each raw API, the rest against the faster raw of each round. */
+/** Median ratios of Vigie to raw PUTs: delivery against each raw API, the rest against the faster raw of each segment. */
 interface PatternResult { delivery: Record<RawApi, number>; endToEndRatio: number; loopRatio: number }
 
 /**
- * One pattern (1 room, or 10 in parallel): ROUNDS rounds of raw PUTs (request() and dispatch()) and Vigie with a
- * backlog, in alternating order, then Vigie one alert at a time. Vigie is compared with the faster raw of its round.
+ * One pattern (1 room, or 10 in parallel): TOTAL raw PUTs through request(), TOTAL through dispatch() and TOTAL
+ * alerts through Vigie, taking turns every SEGMENT messages, then Vigie one alert at a time. Each segment's Vigie is
+ * compared with the raw segments run next to it.
  */
 async function compare(hs: HomeserverProcess, rooms: number): Promise<PatternResult> {
   const raw: Record<RawApi, number[]> = { request: [], dispatch: [] };
   const backlogs: BacklogResult[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const runRaw = (api: RawApi) => async (): Promise<void> => {
-      const ids = await hs.createRooms(rooms);
-      raw[api].push(await rawRun(hs, ids, TOTAL, api));
-      await verify(hs, ids, TOTAL);
-    };
-    const runVigie = async (): Promise<void> => {
-      const ids = await hs.createRooms(rooms);
-      backlogs.push(await backlogRun(hs, ids, TOTAL));
-      await verify(hs, ids, TOTAL);
-    };
-    const order = [runRaw('request'), runRaw('dispatch'), runVigie];
-    for (const run of round % 2 === 0 ? order : order.reverse()) await run();
-  }
+  const rawRooms: Record<RawApi, string[]> = { request: await hs.createRooms(rooms), dispatch: await hs.createRooms(rooms) };
+  const vigieRooms = await hs.createRooms(rooms);
+  await withVigie(hs, vigieRooms, async (app) => {
+    for (let segment = 0; segment < TOTAL / SEGMENT; segment++) {
+      const runRaw = (api: RawApi) => async (): Promise<void> => {
+        raw[api].push(await rawRun(hs, rawRooms[api], SEGMENT, api));
+      };
+      const runVigie = async (): Promise<void> => {
+        backlogs.push(await backlogRun(app, rooms, SEGMENT));
+      };
+      const order = [runRaw('request'), runRaw('dispatch'), runVigie];
+      for (const run of segment % 2 === 0 ? order : order.reverse()) await run();
+    }
+  });
+  for (const ids of [rawRooms.request, rawRooms.dispatch, vigieRooms]) await verify(hs, ids, TOTAL);
   const ids = await hs.createRooms(rooms);
   const loop = await closedLoopRun(hs, ids, TOTAL);
   await verify(hs, ids, TOTAL);
@@ -230,11 +239,12 @@ async function compare(hs: HomeserverProcess, rooms: number): Promise<PatternRes
   const against = { request: median(ratios(delivery, raw.request)), dispatch: median(ratios(delivery, raw.dispatch)) };
   const endToEndRatios = ratios(endToEnd, best);
   const loopRatio = loop.perSec / median(best);
-  console.log(`${rooms} room${rooms > 1 ? 's in parallel' : ''}, sequential per room (${ROUNDS} rounds, medians and ranges):`);
+  const segments = TOTAL / SEGMENT;
+  console.log(`${rooms} room${rooms > 1 ? 's in parallel' : ''}, sequential per room (${segments} segments of ${SEGMENT} in turn; medians and ranges of segments):`);
   console.log(`  raw PUTs, undici request()              ${rate(median(raw.request))} (${spread(raw.request)})`);
   console.log(`  raw PUTs, undici dispatch()             ${rate(median(raw.dispatch))} (${spread(raw.dispatch)})`);
-  console.log(`  vigie, ${TOTAL} queued at once: delivery ${rate(median(delivery))} (${spread(delivery)})`
-    + ` = ${median(deliveryRatios).toFixed(2)} of the faster raw (${spread(deliveryRatios, 2)} by round);`
+  console.log(`  vigie, ${SEGMENT} queued at once: delivery    ${rate(median(delivery))} (${spread(delivery)})`
+    + ` = ${median(deliveryRatios).toFixed(2)} of the faster raw (${spread(deliveryRatios, 2)} by segment);`
     + ` ${against.request.toFixed(2)} of request(), ${against.dispatch.toFixed(2)} of dispatch()`);
   console.log(`    enqueue (render + commit) ${median(backlogs.map((b) => b.enqueuePerSec)).toFixed(0)}/s; end to end ${rate(median(endToEnd))}`
     + ` = ${median(endToEndRatios).toFixed(2)} of the faster raw (${spread(endToEndRatios, 2)})`);
@@ -253,7 +263,8 @@ export async function benchDelivery(): Promise<void> {
     // Warm both paths up (JIT, connection pool, SQLite page cache) before anything is timed.
     await rawRun(hs, await hs.createRooms(1), WARMUP, 'request');
     await rawRun(hs, await hs.createRooms(1), WARMUP, 'dispatch');
-    await backlogRun(hs, await hs.createRooms(1), WARMUP);
+    const warm = await hs.createRooms(1);
+    await withVigie(hs, warm, (app) => backlogRun(app, 1, WARMUP));
     await checkSameContent(hs, sampleBody());
     const results = [await compare(hs, 1), await compare(hs, 10)];
     const show = (pick: (r: PatternResult) => number): string => results.map(pick).map((r) => r.toFixed(2)).join(' (1 room), ') + ' (10 rooms)';
