@@ -266,7 +266,7 @@ export class MatrixClient {
 
   /** `…/rooms/{roomId}/send/{type}/`, ready for a txnId. */
   #sendPath(roomId: string, type: string): string {
-    const key = `${type} ${roomId}`;
+    const key = `${type}\u0000${roomId}`;
     let path = this.#sendPaths.get(key);
     if (path === undefined) {
       path = `${this.#v3('rooms', roomId, 'send', type)}/`;

@@ -120,7 +120,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   /** The caller's signal fired: its reason is thrown as is. */
-  abort(): void {
+  callerAborted(): void {
     this.#fail(this.#req.signal?.reason);
   }
 
@@ -153,7 +153,7 @@ function watch(signal: AbortSignal, exchange: Exchange): void {
   if (exchanges === undefined) {
     const under = new Set<Exchange>();
     signal.addEventListener('abort', () => {
-      for (const each of [...under]) each.abort();
+      for (const each of [...under]) each.callerAborted();
     }, { once: true });
     underSignal.set(signal, under);
     exchanges = under;
