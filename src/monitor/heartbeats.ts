@@ -1,5 +1,6 @@
 // The heartbeat store: each monitor's row (state that survives a restart), heartbeats, minute/hour aggregates, pruning.
 import type { Database } from '../store/db.js';
+import { limitedStatements } from '../store/limited.js';
 import { DOWN, MAINTENANCE, PENDING, UP, type BeatStatus, type MonitorState } from './state.js';
 
 /** How long buffered beats wait before they are written together (one transaction, one disk sync). */
@@ -74,9 +75,11 @@ function prepare(db: Database) {
     hour: aggregate('heartbeat_hour'),
     saveState: db.prepare('UPDATE monitor SET status = ?, retries = ?, down_count = ?, changed_at = ? WHERE id = ?'),
     saveTls: db.prepare('UPDATE monitor SET tls_fingerprint = ?, tls_warned = ? WHERE id = ?'),
-    history: db.prepare<[number, number], Record<string, number | string | null>>(
-      'SELECT * FROM heartbeat WHERE monitor_id = ? ORDER BY time DESC, id DESC LIMIT ?'),
-    monitorIdsAfter: db.prepare<[number, number], number>('SELECT id FROM monitor WHERE id > ? ORDER BY id LIMIT ?').pluck(),
+    // Limits written in the SQL (see limitedStatements): loading 10,000 monitors reads each one's last beat.
+    history: limitedStatements((limit) => db.prepare<[number], Record<string, number | string | null>>(
+      `SELECT * FROM heartbeat WHERE monitor_id = ? ORDER BY time DESC, id DESC LIMIT ${limit}`)),
+    monitorIdsAfter: limitedStatements((limit) => db.prepare<[number], number>(`SELECT id FROM monitor WHERE id > ? ORDER BY id LIMIT ${limit}`).pluck()),
+    // A bound limit: the budget left differs at each call, and pruning runs once an hour.
     pruneBeats: db.prepare('DELETE FROM heartbeat WHERE id IN (SELECT id FROM heartbeat WHERE monitor_id = ? AND time < ? LIMIT ?)'),
     pruneMinutes: db.prepare('DELETE FROM heartbeat_minute WHERE monitor_id = ? AND bucket < ?'),
     pruneHours: db.prepare('DELETE FROM heartbeat_hour WHERE monitor_id = ? AND bucket < ?'),
@@ -171,7 +174,7 @@ export class HeartbeatStore {
 
   /** The latest beats of a monitor, newest first. */
   history(monitorId: number, limit = 100): StoredBeat[] {
-    return this.stmts.history.all(monitorId, limit).map((row) => {
+    return this.stmts.history(limit).all(monitorId).map((row) => {
       const beat: StoredBeat = {
         monitorId: Number(row.monitor_id), time: Number(row.time), status: Number(row.status) as BeatStatus,
         msg: String(row.msg), important: row.important === 1, retries: Number(row.retries),
@@ -187,7 +190,7 @@ export class HeartbeatStore {
    * long. Returns where the next step starts, or undefined once every monitor is done.
    */
   pruneStep(retentionMs: number, afterId: number, rowBudget = PRUNE_ROW_BUDGET): number | undefined {
-    const ids = this.stmts.monitorIdsAfter.all(afterId, PRUNE_MONITORS);
+    const ids = this.stmts.monitorIdsAfter(PRUNE_MONITORS).all(afterId);
     if (ids.length === 0) return undefined;
     const now = this.now();
     let budget = rowBudget;
