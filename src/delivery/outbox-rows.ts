@@ -38,7 +38,10 @@ export function prepareStatements(db: Database) {
         kind, has_event, template, not_before, relates_to_row, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertPayload: db.prepare('INSERT INTO outbox_payload (id, content, event_json) VALUES (?, ?, ?)'),
     byDedupeKey: db.prepare(`${ROWS} WHERE o.dedupe_key = ?`),
-    byEventId: db.prepare(`${ROWS} WHERE o.event_id = ?`),
+    // Rows given by id (a thread's root) or replying to one, through the primary key and the relations index: no index
+    // of event ids (migration 008), whose random keys made every sent mark write a page of its own.
+    inThreadsByEventId: db.prepare(`${ROWS} WHERE o.event_id = ?
+      AND (o.id IN (SELECT value FROM json_each(?)) OR o.relates_to_row IN (SELECT value FROM json_each(?)))`),
     // The next pending rows of a room after a queue position (0, 0 for the head). The `>=` lets SQLite seek in the
     // index, not scan the room.
     heads: limitedStatements((limit) => db.prepare(`SELECT ${HEAD_COLUMNS} ${WITH_PAYLOAD}

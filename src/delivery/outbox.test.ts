@@ -190,6 +190,15 @@ describe('query plans', () => {
     expect(planOf(db, stmts.repointAll.source, 3, '[1,2]')).toContain('USING INDEX outbox_relates');
   });
 
+  it('a message reacted to is looked for among threads by their roots\' ids and the relations index, not by its event id', () => {
+    const db = openDatabase(':memory:');
+    const plan = planOf(db, prepareStatements(db).inThreadsByEventId.source, '$e', '[1]', '[1]');
+    expect(plan).toContain('SEARCH o USING INTEGER PRIMARY KEY');
+    expect(plan).toContain('SEARCH o USING INDEX outbox_relates');
+    expect(plan).not.toMatch(/SCAN o\b/);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%event_id%'").all()).toEqual([]);
+  });
+
   it('queue heads seek the pending index in queue order, and join each payload by its id', () => {
     const db = openDatabase(':memory:');
     const plan = planOf(db, prepareStatements(db).heads(64).source, '!r', 0, 0, 0);
@@ -222,7 +231,8 @@ describe('Outbox in memory: queue heads read ahead, sent marks written in batche
     outbox.head('!a:x');
     outbox.markSent(a1!.id, '$1');
     expect(() => db.transaction(() => {
-      expect(outbox.byEventId('$1')?.id).toBe(a1!.id);
+      expect(outbox.get(a1!.id)?.eventId).toBe('$1');
+      expect(stateOnDisk(db, a1!.id)).toBe('sent');
       throw new Error('the caller fails');
     })()).toThrow('the caller fails');
     expect(stateOnDisk(db, a1!.id)).toBe('pending');
@@ -242,9 +252,11 @@ describe('Outbox in memory: queue heads read ahead, sent marks written in batche
     const bodies = (n: number, from: number) => Array.from({ length: n }, (_, i) => msg('!a:x', `m${from + i}`));
     outbox.enqueue(bodies(100, 0));
     const seen: string[] = [];
+    let m70 = 0;
     for (let row = outbox.head('!a:x'); row; row = outbox.head('!a:x')) {
       const body = (row.content as { body: string }).body;
       if (body === 'm70' && row.attempts === 0) {
+        m70 = row.id;
         outbox.recordAttempt(row.id, 'HTTP 502', 0);
         continue;
       }
@@ -254,7 +266,7 @@ describe('Outbox in memory: queue heads read ahead, sent marks written in batche
     }
     expect(seen).toEqual(Array.from({ length: 150 }, (_, i) => `m${i}`));
     expect(outbox.depth().total).toBe(0);
-    expect(outbox.get(outbox.byEventId('$m70')!.id)?.attempts).toBe(2);
+    expect(outbox.get(m70)).toMatchObject({ state: 'sent', eventId: '$m70', attempts: 2 });
   });
 
   it('reads the next rows ahead while the last one in memory is being sent, in queue order', () => {

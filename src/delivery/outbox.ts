@@ -165,10 +165,15 @@ export class Outbox {
     return this.readAhead.runsLow(roomId);
   }
 
-  /** The row the homeserver accepted as `eventId` (a reaction or a command names the message it is about). */
-  byEventId(eventId: string): QueuedRow | undefined {
+  /**
+   * The row the homeserver accepted as `eventId`, if it is one of the thread roots `rootIds` or a row relating to one
+   * (a reaction names the message it is about; only open incidents' threads can be acted on).
+   */
+  inThreadsByEventId(eventId: string, rootIds: readonly number[]): QueuedRow | undefined {
+    if (rootIds.length === 0) return undefined;
     this.flush();
-    return toRow(this.stmts.byEventId.get(eventId));
+    const ids = JSON.stringify(rootIds);
+    return toRow(this.stmts.inThreadsByEventId.get(eventId, ids, ids));
   }
 
   /** The row queued under a caller's dedupe key, if any. */

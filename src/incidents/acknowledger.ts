@@ -8,7 +8,7 @@ import type { Incident, IncidentStore } from './store.js';
 /** What acknowledging reads and writes. */
 export interface AcknowledgerDeps {
   store: IncidentStore;
-  outbox: Pick<Outbox, 'byEventId' | 'enqueue'>;
+  outbox: Pick<Outbox, 'inThreadsByEventId' | 'enqueue'>;
   /** A configured room reference (id or alias) as a room id, to compare with the room an action came from. */
   resolveRoom(ref: string): Promise<string>;
   /** Told which room got the thread note, once it is queued. */
@@ -46,12 +46,14 @@ export function incidentAcknowledger(deps: AcknowledgerDeps): Acknowledger {
       return acknowledge(candidates, by);
     },
     async ackEvent(roomId, eventId, by) {
-      const row = deps.outbox.byEventId(eventId);
+      // The message reacted to is an open incident's root or in its thread; anything else has nothing to acknowledge.
+      const open = deps.store.openAll();
+      const roots = new Set(open.map((i) => i.rootRowId));
+      const row = deps.outbox.inThreadsByEventId(eventId, [...roots]);
       if (!row) return { result: 'none' };
-      const rootRowId = row.relatesToRow ?? row.id;
-      const open = deps.store.byRoot(rootRowId).filter((i) => i.resolvedAt === null);
+      const rootRowId = roots.has(row.id) ? row.id : row.relatesToRow;
       const here: Incident[] = [];
-      for (const incident of open) if (await inRoom(incident, roomId)) here.push(incident);
+      for (const incident of open) if (incident.rootRowId === rootRowId && (await inRoom(incident, roomId))) here.push(incident);
       return acknowledge(here, by);
     },
   };

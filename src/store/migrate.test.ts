@@ -43,12 +43,27 @@ describe('migration 007 (outbox payload apart from the row)', () => {
       VALUES ('!r:x', 'm.room.message', ?, ?, 0, ?, ?, ?)`);
     insert.run('{"body":"DOWN"}', 't1', '{"name":"web"}', 'pending', null);
     insert.run('{"body":"UP"}', 't2', null, 'sent', 1);
-    expect(migrate(db, MIGRATIONS)).toEqual({ from: 6, to: 7 });
+    expect(migrate(db, MIGRATIONS.slice(0, 7))).toEqual({ from: 6, to: 7 });
 
     const outbox = new Outbox(db);
     expect(outbox.get(1)).toMatchObject({ txnId: 't1', content: { body: 'DOWN' }, event: { name: 'web' } });
     expect(outbox.get(2)).toMatchObject({ txnId: 't2', content: { body: 'UP' }, event: null, state: 'sent' });
     expect(outbox.prune(2)).toBe(1);
     expect(db.prepare('SELECT id FROM outbox_payload').pluck().all()).toEqual([1]);
+  });
+});
+
+describe('migration 008 (no index of event ids)', () => {
+  it('drops the index a sent mark had to write on a random page, and keeps the event ids', () => {
+    const db = openDatabase(':memory:', { migrations: MIGRATIONS.slice(0, 7) });
+    const eventIdIndexes = () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%event_id%'").pluck().all();
+    expect(eventIdIndexes()).toEqual(['outbox_by_event_id']);
+    const outbox = new Outbox(db);
+    const [row] = outbox.enqueue([{ roomId: '!r:x', eventType: 'm.room.message', content: { body: 'DOWN' } }]);
+    outbox.markSent(row!.id, '$sent');
+    outbox.flush();
+    expect(migrate(db, MIGRATIONS)).toEqual({ from: 7, to: 8 });
+    expect(eventIdIndexes()).toEqual([]);
+    expect(new Outbox(db).get(row!.id)).toMatchObject({ state: 'sent', eventId: '$sent' });
   });
 });

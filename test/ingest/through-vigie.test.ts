@@ -56,7 +56,9 @@ server: { listen: "127.0.0.1:0" }
   it('renders a webhook in the render worker exactly as on the main thread', async () => {
     expect(await app.renderWorkerReady()).toBe(true);
     const message = await postDown();
-    const stored = app.outbox.byEventId(message.event_id)!;
+    app.outbox.flush();
+    const rowId = app.db.prepare('SELECT id FROM outbox WHERE event_id = ?').pluck().get(message.event_id) as number;
+    const stored = app.outbox.get(rowId)!;
     expect(message.content.body).toBe(app.templates.render('seed', stored.event!).body);
   });
 
