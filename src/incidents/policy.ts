@@ -44,8 +44,9 @@ export function nameOfKey(key: string): string {
 }
 
 /** Decides what an event does, given the route's mode and the (monitor, room) incident open now, if any. */
-export function decide(event: Pick<AlertEvent, 'status'>, mode: IncidentMode, open: OpenIncident | undefined): IncidentAction {
-  if (mode === 'off') return { type: 'plain' };
+export function decide(event: Pick<AlertEvent, 'status' | 'name'>, mode: IncidentMode, open: OpenIncident | undefined): IncidentAction {
+  // Without a monitor's name (a text no source could read) every such alert would share one incident.
+  if (mode === 'off' || event.name === '') return { type: 'plain' };
   const thread = mode === 'thread' || mode === 'both';
   if (event.status === 'down') {
     if (!open) return { type: 'open' };

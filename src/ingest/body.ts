@@ -79,7 +79,7 @@ export async function decodeWebhookBody(body: Buffer, contentType: string | unde
   if (json === undefined) return { kind: 'text', text, candidates: [text] };
   if (hasKumaShape(json)) return { kind: 'payload', payload: json, form: 'json' };
   if (typeof json === 'string') return { kind: 'text', text: json, candidates: [json] };
-  return { kind: 'text', text, candidates: [text, ...stringLeaves(json)] };
+  return { kind: 'text', text, candidates: stringLeaves(json) };
 }
 
 /** Decodes a webhook GET: Kuma puts `msg`, and `heartbeat` and `monitor` as JSON strings, in the query. */

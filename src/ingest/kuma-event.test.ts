@@ -69,7 +69,7 @@ describe('kumaEventFromText', () => {
 
   it('looks for the line in the candidates (the string values of a JSON body)', () => {
     const text = '{"text":"[Site] [🔴 Down] boom"}';
-    expect(kumaEventFromText(text, OPTIONS, [text, '[Site] [🔴 Down] boom']).event).toMatchObject({ status: 'down', msg: '[Site] [🔴 Down] boom' });
+    expect(kumaEventFromText(text, OPTIONS, ['[Site] [🔴 Down] boom']).event).toMatchObject({ status: 'down', msg: '[Site] [🔴 Down] boom' });
   });
 
   it('keeps an unreadable text as it is, as a down alert', () => {

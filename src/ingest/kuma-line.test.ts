@@ -31,6 +31,13 @@ describe('findKumaLine', () => {
     expect(findKumaLine(text)).toMatchObject({ name: 'S', status: 'up', line: '[S] [✅ Up] 200 - OK' });
   });
 
+  it('finds the line after a label, as the tutorial\'s template prints it, with the name that nests its brackets', () => {
+    const seed = '🚨 ALERTE : SERVICE HORS LIGNE\n\n🖥️ Service : Site\n💬 Message : [Site] [🔴 Down] timeout\n⏰ Heure : 26/11/2026 13:09';
+    expect(findKumaLine(seed)).toMatchObject({ name: 'Site', status: 'down', message: 'timeout', line: '[Site] [🔴 Down] timeout' });
+    expect(findKumaLine('[prod] msg: [api] [✅ Up] 200 - OK')).toMatchObject({ name: 'api', status: 'up', message: '200 - OK' });
+    expect(findKumaLine('msg: [a [b] c] [🔴 Down] x')).toMatchObject({ name: 'a [b] c' });
+  });
+
   it('is undefined when no line is Kuma\'s', () => {
     expect(findKumaLine('a\nb [c] [d]\n')).toBeUndefined();
   });
@@ -56,6 +63,7 @@ describe('statusFromText', () => {
     ['My Matrix Testing', 'test'],
     ['Testing\nmore lines Testing', 'down'],
     ['Disk almost full', 'down'],
+    ['🚨 ALERTE\n🖥️ Service : Monitor Name not available\n🌐 Cible : testing.hostname\n💬 Message : Vigie Testing', 'test'],
   ])('%j → %s', (text, expected) => {
     expect(statusFromText(text)).toBe(expected);
   });

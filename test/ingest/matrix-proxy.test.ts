@@ -46,6 +46,27 @@ describe('Kuma\'s captured Matrix requests', () => {
   });
 });
 
+describe('the tutorial\'s template in Kuma\'s Matrix notification', () => {
+  // Kuma renders the seed's template before sending: its line comes after "💬 Message : ", not at the start of a line.
+  const seedText = (title: string, name: string, msg: string) =>
+    `${title}\n\n🖥️ Service : ${name}\n🌐 Cible : https://example.org\n💬 Message : ${msg}\n⏰ Heure : 26/11/2026 13:09`;
+
+  it('reads each monitor\'s name and state from the line after the label, so two outages stay two', async () => {
+    await put(`${SEND}/a1`, { msgtype: 'm.text', body: seedText('🚨 ALERTE : SERVICE HORS LIGNE', 'Alpha', '[Alpha] [🔴 Down] timeout') });
+    await put(`${SEND}/b1`, { msgtype: 'm.text', body: seedText('🚨 ALERTE : SERVICE HORS LIGNE', 'Beta', '[Beta] [🔴 Down] 500') });
+    await put(`${SEND}/b2`, { msgtype: 'm.text', body: seedText('✅ SERVICE EN LIGNE', 'Beta', '[Beta] [✅ Up] 200 - OK') });
+    expect(h.fake.calls.map((c) => [c.event.name, c.event.status, c.event.msg])).toEqual([
+      ['Alpha', 'down', '[Alpha] [🔴 Down] timeout'], ['Beta', 'down', '[Beta] [🔴 Down] 500'], ['Beta', 'up', '[Beta] [✅ Up] 200 - OK'],
+    ]);
+  });
+
+  it('takes Kuma\'s Test button through that template for a test, not an outage', async () => {
+    const body = seedText('🚨 ALERTE : SERVICE HORS LIGNE', 'Monitor Name not available', 'Vigie Testing').replace('https://example.org', 'testing.hostname');
+    await put(`${SEND}/t1`, { msgtype: 'm.text', body });
+    expect(h.fake.last().event).toMatchObject({ status: 'test', name: '' });
+  });
+});
+
 describe('the send endpoint', () => {
   it('answers on v3 as on r0, with ?access_token= as well as the header', async () => {
     const v3 = await put('/_matrix/client/v3/rooms/!abc%3Alocalhost/send/m.room.message/t1', DOWN.body);
