@@ -40,14 +40,20 @@ store: { path: ./vigie.db }
     expect(run.all).not.toContain(token);
   });
 
-  it('reports a room the bot may not post in, and exits 1', async () => {
+  it('reports a room the bot may not post in, exits 1, and does not post that test later once the room is fixed', async () => {
     const admin = hs.registerUser('alice', 'pw');
     const ops = hs.createRoom({ creator: admin });
     const yaml = `matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }\nrooms: { ops: "${ops}" }\nstore: { path: ./vigie.db }\n`;
-    const run = await runCli(['send-test', '--config', writeConfig(yaml, { token })]);
+    const config = writeConfig(yaml, { token });
+    const run = await runCli(['send-test', '--config', config]);
     expect(run.code).toBe(1);
-    expect(run.out[0]).toMatch(/^ops \(!.*\): not delivered: .*M_FORBIDDEN/);
+    expect(run.out[0]).toMatch(/^ops \(!.*\): not delivered: .*M_FORBIDDEN.*\(not retried: run send-test again once it is fixed\)$/);
     expect(hs.messages(ops)).toHaveLength(0);
+
+    hs.join(bot, ops);
+    const again = await runCli(['send-test', '--config', config]);
+    expect(again.code, again.all).toBe(0);
+    expect(hs.messages(ops)).toHaveLength(1);
   });
 
   it('needs a token', async () => {
