@@ -82,7 +82,8 @@ export function snippet(body: string): string {
 /** A JSON object, or undefined for anything else (HTML, arrays, garbage). */
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(text);
+    // A byte-order mark, which some editors write at the start of a hand-made .well-known file, is not JSON.
+    const value: unknown = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
   } catch {
     return undefined;

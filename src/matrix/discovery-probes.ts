@@ -185,9 +185,13 @@ function clientName(html: string): string | undefined {
   return undefined;
 }
 
+/**
+ * An HTML page, by its content or by its type, unless the text is JSON: some servers serve a .well-known file as
+ * text/html, and clients read it all the same (matrix-js-sdk parses the body whatever its type).
+ */
 function looksLikeHtml(answer: HttpAnswer): boolean {
-  const type = answer.headers['content-type'] ?? '';
-  return type.includes('text/html') || /^\s*<(!doctype html|html)/i.test(answer.body);
+  if (/^\s*<(!doctype html|html)/i.test(answer.body)) return true;
+  return (answer.headers['content-type'] ?? '').includes('text/html') && parseJsonObject(answer.body) === undefined;
 }
 
 function describeAnswer(answer: HttpAnswer): string {

@@ -53,6 +53,14 @@ describe('discoverHomeserver over https', () => {
     expect(await discoverHomeserver('example.org', { dispatcher })).toMatchObject({ baseUrl: 'https://matrix.example.org', how: 'well-known' });
   });
 
+  it('reads a .well-known served as text/html, with a byte-order mark, as the JSON it is', async () => {
+    const dispatcher = sites({
+      'https://example.org': { '/.well-known/matrix/client': { body: '\uFEFF{"m.homeserver": {"base_url": "https://matrix.example.org"}}' } },
+      'https://matrix.example.org': { '/_matrix/client/versions': VERSIONS },
+    });
+    expect(await discoverHomeserver('example.org', { dispatcher })).toMatchObject({ baseUrl: 'https://matrix.example.org', how: 'well-known' });
+  });
+
   it('looks for a server name\'s .well-known on the default port, and the homeserver on the given one', async () => {
     const dispatcher = sites({
       'https://example.org': { '/.well-known/matrix/client': { body: { 'm.homeserver': { base_url: 'https://example.org:8448' } } } },
