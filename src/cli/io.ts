@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
+import { CliError } from './errors.js';
 
 /** The terminal, as commands see it. */
 export interface CliIO {
@@ -37,11 +38,17 @@ export async function ask(io: CliIO, question: string, options: { secret?: boole
   });
   const rl = createInterface({ input: io.stdin, output, terminal: io.interactive });
   try {
-    const answer = new Promise<string>((resolve) => rl.question(question, resolve));
+    const answer = new Promise<string>((resolve, reject) => {
+      rl.question(question, resolve);
+      // In a terminal, readline takes Ctrl-C for itself: without this the prompt would end with exit status 0.
+      rl.once('SIGINT', () => reject(new CliError('cancelled', 130)));
+      rl.once('close', () => reject(new CliError('no answer: the input ended')));
+    });
     muted = options.secret === true;
     const value = await answer;
     if (options.secret) process.stderr.write('\n');
-    return value.trim();
+    // A password is taken as typed: spaces at its ends may be part of it.
+    return options.secret ? value : value.trim();
   } finally {
     rl.close();
   }

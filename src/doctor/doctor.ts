@@ -36,7 +36,15 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
   if (!me) return false;
   const { userId } = me;
 
-  const [joined, invited] = await Promise.all([client.joinedRooms(), client.invitedRooms().catch(() => [])]);
+  let joined: string[];
+  try {
+    joined = await client.joinedRooms();
+  } catch (error) {
+    // The token was just accepted, so this is the server struggling (a restart, a rate limit): say so, not crash.
+    report({ verdict: 'fail', text: `cannot list the rooms ${userId} is in: ${(error as Error).message}`, fix: 'run doctor again in a moment; if it persists, look at the homeserver\'s logs' });
+    return false;
+  }
+  const invited = await client.invitedRooms().catch(() => []);
   const { enabled, storePassphrase, plaintextRooms, devices } = config.matrix.encryption;
   const bot = {
     client, userId, deviceId: me.deviceId, joined: new Set(joined), invited: new Set(invited), fix: options.fix,

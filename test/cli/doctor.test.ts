@@ -49,6 +49,15 @@ describe('vigie doctor', () => {
     expect(run.all).not.toContain(token);
   });
 
+  it('reports a homeserver failing to list the bot\'s rooms as a finding, not a crash', async () => {
+    hs.failNext(1, { status: 502 }, '/joined_rooms');
+    const run = await doctor(config(hs.url, { ops: hs.createRoom({ creator: admin, join: [bot] }) }));
+    expect(run.code, run.all).toBe(1);
+    expect(run.all).toMatch(/✗ cannot list the rooms @vigie:localhost is in: .*502/);
+    expect(run.all).toContain('→ run doctor again in a moment');
+    expect(run.all).not.toContain('unexpected error');
+  });
+
   it('finds an invite, and accepts it with --fix', async () => {
     const room = hs.createRoom({ creator: admin, invite: [bot] });
     const first = await doctor(config(hs.url, { ops: room }));

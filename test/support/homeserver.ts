@@ -87,8 +87,8 @@ export interface TestHomeserver {
   masterKey(userId: string): string | undefined;
   /** 'refuse' closes the listener (re-opened on the same port by false); 'reset' resets connections; 502/503 a proxy's page. */
   setDown(mode: DownMode): Promise<void>;
-  /** The next `count` send requests get `answer` instead of being served normally. */
-  failNext(count: number, answer: FailAnswer): void;
+  /** The next `count` send requests (or requests whose path ends with `on`) get `answer` instead of being served. */
+  failNext(count: number, answer: FailAnswer, on?: string): void;
   close(): Promise<void>;
 }
 
@@ -185,8 +185,8 @@ export async function startHomeserver(options: HomeserverOptions = {}): Promise<
       if (mode === 'refuse' && !wasRefusing) await stopListening(server);
       if (mode !== 'refuse' && wasRefusing) await listen(server, port);
     },
-    failNext(count, answer) {
-      for (let i = 0; i < count; i++) faults.failQueue.push(answer);
+    failNext(count, answer, on) {
+      for (let i = 0; i < count; i++) faults.failQueue.push({ answer, on });
     },
     async close() {
       rooms.wakeAll();

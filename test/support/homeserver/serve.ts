@@ -35,7 +35,8 @@ export type FailAnswer =
 /** Faults in force. */
 export interface Faults {
   down: DownMode;
-  failQueue: FailAnswer[];
+  /** Answers for the next requests: sends, or those whose path ends with `on`. */
+  failQueue: Array<{ answer: FailAnswer; on?: string }>;
 }
 
 /** Everything the loop needs. */
@@ -89,7 +90,8 @@ async function dispatch(state: ServeState, req: IncomingMessage, url: URL, raw: 
   const token = bearer(req) ?? url.searchParams.get('access_token') ?? undefined;
   const session = token !== undefined ? hs.accounts.session(token) : undefined;
   if (session) entry.userId = session.userId;
-  const fault = match.route.isSend ? state.faults.failQueue.shift() : undefined;
+  const queued = state.faults.failQueue.findIndex(({ on }) => (on === undefined ? match.route.isSend === true : url.pathname.endsWith(on)));
+  const fault = queued >= 0 ? state.faults.failQueue.splice(queued, 1)[0]!.answer : undefined;
   if (fault === 'reset' || fault === 'hang') return fault;
   if (fault !== undefined && fault !== 'reset-after-send' && fault !== 'hang-after-send') return injected(fault);
   if (match.route.auth) {
