@@ -32,11 +32,11 @@ export function buildProgram(io: CliIO, exit: (code: number) => void): Command {
     .option('--user <name>', 'the bot\'s user name (bot-kuma or @bot-kuma:example.org)')
     .option('--password-file <path>', 'read the password from this file')
     .option('--password-stdin', 'read the password from standard input')
-    .option('--device-name <name>', 'name of the bot\'s session', 'Vigie')
+    .option('--device-name <name>', 'name of the bot\'s session (default: matrix.deviceName of --config, else Vigie)')
     .option('--token-file <path>', 'write the access token to this file (mode 0600)')
     .option('--print', 'print the access token instead of writing it')
     .option('--cross-signing', 'set up cross-signing for the bot and sign the new device (needs matrix.encryption in the config)')
-    .option('-c, --config <path>', `with --cross-signing: ${CONFIG_HELP}`)
+    .option('-c, --config <path>', `for matrix.deviceName, and with --cross-signing: ${CONFIG_HELP}`)
     .option('--recovery-file <path>', 'with --cross-signing: where the private keys are kept (default: cross-signing-keys.json beside the token file)')
     .option('--reset-cross-signing', 'with --cross-signing: replace the account\'s cross-signing keys when the recovery file does not hold them')
     .action(async (opts: Parameters<typeof loginCommand>[0]) => {

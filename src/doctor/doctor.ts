@@ -79,7 +79,12 @@ async function checkHomeserver(input: string, report: (f: Finding) => void): Pro
     }
   }
   try {
-    const found = await discoverHomeserver(input);
+    const found = await discoverHomeserver(input, { guess: true });
+    if (found.how === 'guess') {
+      // Maybe not the user's server: named, never sent the token.
+      report({ verdict: 'fail', text: `${input} is not a homeserver and names none; one answers at ${found.baseUrl}`, fix: `if it is yours, set matrix.homeserver: ${found.baseUrl}` });
+      return undefined;
+    }
     if (isUrl) {
       report({ verdict: 'fail', text: `${input} is not a homeserver's API; the homeserver behind it is ${found.baseUrl}`, fix: `set matrix.homeserver: ${found.baseUrl}` });
     } else {

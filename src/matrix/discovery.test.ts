@@ -85,9 +85,11 @@ describe('discoverHomeserver over https', () => {
       'https://example.org': { '/.well-known/matrix/client': { body: { 'm.homeserver': { base_url: 'https://hs.example.org' } } } },
       'https://hs.example.org': { '/_matrix/client/versions': VERSIONS },
     });
-    expect(await discoverHomeserver('status.example.org', { dispatcher: viaParent })).toMatchObject({ baseUrl: 'https://hs.example.org', how: 'guess' });
+    expect(await discoverHomeserver('status.example.org', { dispatcher: viaParent, guess: true })).toMatchObject({ baseUrl: 'https://hs.example.org', how: 'guess' });
     const viaMatrix = sites({ 'https://example.net': {}, 'https://matrix.example.net': { '/_matrix/client/versions': VERSIONS } });
-    expect(await discoverHomeserver('example.net', { dispatcher: viaMatrix })).toMatchObject({ baseUrl: 'https://matrix.example.net', how: 'guess' });
+    expect(await discoverHomeserver('example.net', { dispatcher: viaMatrix, guess: true })).toMatchObject({ baseUrl: 'https://matrix.example.net', how: 'guess' });
+    // Unless asked for: a guess may be someone else's server, and the caller would send it the token.
+    await expect(discoverHomeserver('example.net', { dispatcher: viaMatrix })).rejects.toThrow(DiscoveryError);
   });
 
   it('says a web client names no homeserver, in words a person can act on', async () => {
@@ -101,6 +103,6 @@ describe('discoverHomeserver over https', () => {
       'https://example.com': { '/.well-known/matrix/client': { body: '<!doctype html><html><body>Home</body></html>' } },
       'https://matrix.example.com': { '/_matrix/client/versions': VERSIONS },
     });
-    expect(await discoverHomeserver('example.com', { dispatcher })).toMatchObject({ baseUrl: 'https://matrix.example.com', how: 'guess' });
+    expect(await discoverHomeserver('example.com', { dispatcher, guess: true })).toMatchObject({ baseUrl: 'https://matrix.example.com', how: 'guess' });
   });
 });

@@ -25,6 +25,11 @@ export interface DiscoveryOptions {
   /** Time allowed for each request, in milliseconds; default 10 000. */
   timeoutMs?: number;
   dispatcher?: Dispatcher;
+  /**
+   * Also try where homeservers usually are (the parent domain's delegation, matrix.<domain>); default false. A guess
+   * may be someone else's server: a caller must have a person confirm it before sending it any secret.
+   */
+  guess?: boolean;
 }
 
 /** No homeserver could be found; the message says what was tried and what to do, `steps` has the detail. */
@@ -99,8 +104,8 @@ export async function discoverHomeserver(input: string, options: DiscoveryOption
   const fromClient = await fromWebClient(page, env);
   if (fromClient.baseUrl !== undefined) return found(fromClient.baseUrl, 'web-client');
 
-  // (d) Last guesses, which the caller should confirm with the person.
-  for (const guess of guesses(url)) {
+  // (d) Last guesses, which the caller must confirm with the person.
+  for (const guess of options.guess === true ? guesses(url) : []) {
     const hit = await tryGuess(guess, env);
     if (hit !== undefined) return found(hit, 'guess');
   }

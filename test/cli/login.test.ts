@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHomeserver, type TestHomeserver } from '../support/homeserver.js';
@@ -32,6 +32,41 @@ describe('vigie login', () => {
     expect(run.all).toContain(`homeserver: ${hs.url}`);
     const login = hs.requests.find((r) => r.path.endsWith('/login') && r.method === 'POST');
     expect(login?.status).toBe(200);
+  });
+
+  it('checks the token file can be written before logging in, so no session is left whose token nobody has', async () => {
+    const blocker = join(tempDir(), 'not-a-folder');
+    writeFileSync(blocker, '');
+    const run = await runCli(['login', '--homeserver', hs.url, '--user', 'bot-kuma', '--password-stdin', '--token-file', join(blocker, 'token')],
+      { stdin: 'correct horse\n' });
+    expect(run.code).toBe(1);
+    expect(run.err.join('\n')).toMatch(/cannot write the token to .*not-a-folder\/token: .*nothing was sent to the homeserver/);
+    expect(hs.requests.filter((r) => r.path.endsWith('/login') && r.method === 'POST')).toEqual([]);
+  });
+
+  it('refuses --token-file with --print, and prints the token with a hint that names no file it did not write', async () => {
+    const both = await runCli(['login', '--homeserver', hs.url, '--user', 'bot-kuma', '--password-stdin', '--print', '--token-file', join(tempDir(), 't')],
+      { stdin: 'correct horse\n' });
+    expect(both.code).toBe(1);
+    expect(both.err.join('\n')).toContain('--token-file and --print: choose one');
+    const printed = await runCli(['login', '--homeserver', hs.url, '--user', 'bot-kuma', '--password-stdin', '--print'], { stdin: 'correct horse\n' });
+    expect(printed.code, printed.all).toBe(0);
+    expect(printed.out[0]).toMatch(/^syt_/);
+    expect(printed.err.join('\n')).toContain('accessTokenFile: <a file holding the token printed above>');
+  });
+
+  it('names the session with --device-name, else with the configuration\'s matrix.deviceName', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'vigie.yaml'), `matrix: { homeserver: ${hs.url}, accessTokenFile: ./token, deviceName: "Vigie prod" }\n`);
+    const login = async (extra: string[]) => {
+      const run = await runCli(['login', '--homeserver', hs.url, '--user', 'bot-kuma', '--password-stdin', '--print', ...extra], { stdin: 'correct horse\n' });
+      expect(run.code, run.all).toBe(0);
+      const device = /device (\S+)\./.exec(run.err.join('\n'))![1]!;
+      return hs.deviceName('@bot-kuma:localhost', device);
+    };
+    expect(await login(['--config', join(dir, 'vigie.yaml')])).toBe('Vigie prod');
+    expect(await login(['--config', join(dir, 'vigie.yaml'), '--device-name', 'Staging'])).toBe('Staging');
+    expect(await login([])).toBe('Vigie');
   });
 
   it('finds the homeserver behind a web client URL (Element and its config.json)', async () => {

@@ -83,6 +83,8 @@ export interface TestHomeserver {
   readonly toDeviceLog: readonly ToDeviceLogEntry[];
   /** Whether a device has uploaded its identity keys. */
   hasDeviceKeys(userId: string, deviceId: string): boolean;
+  /** The display name a device was given at login (initial_device_display_name). */
+  deviceName(userId: string, deviceId: string): string | undefined;
   /** The public master key a user's cross-signing identity has published, if any. */
   masterKey(userId: string): string | undefined;
   /** 'refuse' closes the listener (re-opened on the same port by false); 'reset' resets connections; 502/503 a proxy's page. */
@@ -157,6 +159,7 @@ export async function startHomeserver(options: HomeserverOptions = {}): Promise<
   return {
     url, serverName, requests: log, toDeviceLog: hs.e2ee.toDeviceLog,
     hasDeviceKeys: (userId, deviceId) => hs.e2ee.deviceKeys(userId, deviceId) !== undefined,
+    deviceName: (userId, deviceId) => accounts.deviceName(userId, deviceId),
     masterKey: (userId) => Object.values((hs.e2ee.crossSigning(userId).master?.keys ?? {}) as Record<string, string>)[0],
     registerUser: (localpart, password, opts) => accounts.register(localpart, password, opts?.admin ?? false),
     issueToken: (userId, deviceId) => accounts.issueToken(userId, deviceId).token,

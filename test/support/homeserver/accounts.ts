@@ -24,6 +24,8 @@ interface User {
 export class Accounts {
   readonly #users = new Map<string, User>();
   readonly #tokens = new Map<string, Session>();
+  /** Devices' display names (a login's initial_device_display_name), by `userId deviceId`. */
+  readonly #deviceNames = new Map<string, string>();
   readonly overrides = new Map<string, RateLimitOverride>();
 
   constructor(readonly serverName: string) {}
@@ -57,14 +59,20 @@ export class Accounts {
   }
 
   /** A new token for a device; logging in again with a known device id invalidates that device's old tokens (spec). */
-  issueToken(userId: string, deviceId: string = newDeviceId()): { token: string; deviceId: string } {
+  issueToken(userId: string, deviceId: string = newDeviceId(), displayName?: string): { token: string; deviceId: string } {
     if (!this.#users.has(userId)) throw forbidden(`Unknown user ${userId}`);
+    if (displayName !== undefined) this.#deviceNames.set(`${userId} ${deviceId}`, displayName);
     for (const [token, session] of this.#tokens) {
       if (session.userId === userId && session.deviceId === deviceId) this.#tokens.delete(token);
     }
     const token = newAccessToken(userId.slice(1, userId.indexOf(':')));
     this.#tokens.set(token, { userId, deviceId });
     return { token, deviceId };
+  }
+
+  /** The display name a device was given at login, if any. */
+  deviceName(userId: string, deviceId: string): string | undefined {
+    return this.#deviceNames.get(`${userId} ${deviceId}`);
   }
 
   revoke(token: string): void {

@@ -42,7 +42,8 @@ async function login(ctx: RequestCtx): Promise<{ body: unknown }> {
   }
   hs.limits.loginAccount.check(key);
   const deviceId = typeof body.device_id === 'string' ? body.device_id : undefined;
-  const { token, deviceId: device } = hs.accounts.issueToken(userId, deviceId);
+  const displayName = typeof body.initial_device_display_name === 'string' ? body.initial_device_display_name : undefined;
+  const { token, deviceId: device } = hs.accounts.issueToken(userId, deviceId, displayName);
   const answer: Record<string, unknown> = { user_id: userId, access_token: token, home_server: hs.serverName, device_id: device };
   const wellKnown = hs.wellKnown();
   if (wellKnown !== undefined) answer.well_known = wellKnown;
