@@ -109,6 +109,25 @@ describe('parseConfig errors name the file, the line and the field', () => {
     expect(error.message).toMatch(new RegExp(`^vigie\\.yaml:${line}: YAML syntax error: `));
   });
 
+  it('a YAML syntax error never quotes the text around it (it may be a token), and is reported once', async () => {
+    const error = await errorOf('rooms: { ops: "!abc:example.org" } }\nmatrix: { accessToken: syt_FAKESECRET_abc123XYZ }\n');
+    expect(error.message).not.toContain('syt_FAKESECRET');
+    expect(error.message).toBe('vigie.yaml:1: YAML syntax error: Unexpected flow-map-end token in YAML stream (7 more errors after it, most likely caused by this one)');
+  });
+
+  it.each([
+    ['a room id pasted without quotes', `${MATRIX}rooms:\n  ops: !abcxyz:example.org\n`, 4,
+      '!abcxyz:example.org is read as a YAML tag, not as text: quote it, "!abcxyz:example.org"'],
+    ['an alias pasted without quotes', `${MATRIX}rooms:\n  ops: #ops:example.org\n`, 4,
+      'rooms.ops: expected text, got an empty value (an unquoted # starts a comment in YAML: quote room aliases, "#ops:example.org")'],
+    ['a user id in a flow list', `${MATRIX}commands: { allowInvitesFrom: [@alice:example.org] }\n`, 3,
+      'quote values that start with @'],
+  ])('%s says to quote it', async (_, text, line, message) => {
+    const error = await errorOf(text);
+    expect(error.line).toBe(line);
+    expect(error.message).toContain(message);
+  });
+
   it('reports every problem of the file at once, in line order, suppressing the "missing" one a typo explains', async () => {
     const error = await errorOf('log: { level: loud }\nmatrix:\n  homeserverr: x.org\n  msgtype: m.txt\ntimezone: Mars/Olympus\n');
     expect(error.message.split('\n')).toEqual([

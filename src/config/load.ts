@@ -54,7 +54,10 @@ export async function parseConfig(text: string, path: string, options: LoadOptio
   const dir = dirname(absolute);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, merge: true });
-  if (doc.errors.length > 0) throw ConfigError.combine(doc.errors.map((e) => syntaxError(path, e, text)));
+  // The first syntax error only: the ones after it are mostly its echoes, and each may quote a secret's line.
+  if (doc.errors.length > 0) throw syntaxError(path, doc.errors[0]!, text, doc.errors.length - 1);
+  const tags = doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED').map((w) => unquotedTag(path, w, text));
+  if (tags.length > 0) throw ConfigError.combine(tags);
   const locate = createLocator(doc, lines);
 
   const { substitutions, problems: envProblems } = substituteEnv(doc, options.env ?? process.env, lines);
@@ -69,7 +72,7 @@ export async function parseConfig(text: string, path: string, options: LoadOptio
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = schemaProblems(parsed.error.issues, raw);
-    throw ConfigError.combine(problems.map((p) => blame(p.path, renderProblem(p, raw, locate, substitutions))));
+    throw ConfigError.combine(problems.map((p) => blame(p.path, renderProblem(p, raw, locate, substitutions) + commentHint(p, raw, locate, text))));
   }
 
   const warnings: string[] = [];
@@ -93,14 +96,26 @@ function toPlainValue(doc: Document, file: string): unknown {
   }
 }
 
-function syntaxError(file: string, error: Document['errors'][number], text: string): ConfigError {
-  // The context lines yaml appends may quote a secret, so only the position is kept.
-  const reason = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
+function syntaxError(file: string, error: Document['errors'][number], text: string, more: number): ConfigError {
+  // The context lines yaml appends may quote a secret, and so may the token it quotes: only the position is kept.
+  const reason = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '').replace(/: "(?:[^"\\]|\\.)*"$/, '');
   const line = error.linePos?.[0].line;
   const source = line === undefined ? '' : (text.split('\n')[line - 1] ?? '');
+  let hint = '';
   // `{` and `}` end a flow collection, so an unquoted ${VAR} inside one breaks the YAML.
-  const hint = /[{[].*\$\{/.test(source) ? ' (inside { } or [ ], quote values that use ${…}: "${VAR}")' : '';
-  return new ConfigError(file, line, undefined, `YAML syntax error: ${reason}${hint}`);
+  if (/[{[].*\$\{/.test(source)) hint = ' (inside { } or [ ], quote values that use ${…}: "${VAR}")';
+  else if (error.code === 'BAD_SCALAR_START') hint = ' (quote values that start with @, `, % or *: "@alice:example.org")';
+  const after = more > 0 ? ` (${more} more error${more > 1 ? 's' : ''} after it, most likely caused by this one)` : '';
+  return new ConfigError(file, line, undefined, `YAML syntax error: ${reason}${hint}${after}`);
+}
+
+/** A value starting with `!` is a YAML tag: a room id pasted without quotes is the usual cause. */
+function unquotedTag(file: string, warning: Document['warnings'][number], text: string): ConfigError {
+  const line = warning.linePos?.[0].line;
+  const tag = /Unresolved tag: (\S+)/.exec(warning.message)?.[1] ?? '!…';
+  const source = line === undefined ? '' : (text.split('\n')[line - 1] ?? '');
+  const value = source.slice(source.indexOf(tag)).trim();
+  return new ConfigError(file, line, undefined, `${tag} is read as a YAML tag, not as text: quote it, "${value}" (room ids start with !)`);
 }
 
 /** Problems from zod's issues; a "missing field" that an unknown field's suggestion explains is dropped. */
@@ -120,6 +135,14 @@ function renderProblem(problem: Problem, raw: unknown, locate: Locator, substitu
   // A value that came from the environment may be a secret put in the wrong place: name its source instead.
   if (variables) return `${problem.message}, got the value of ${variables.map((v) => `\${${v}}`).join(', ')}`;
   return `${problem.message}, got ${describeValue(valueAt(raw, problem.path))}`;
+}
+
+/** Why a value may be empty: an unquoted `#` (an alias such as #ops:example.org) starts a comment in YAML. */
+function commentHint(problem: Problem, raw: unknown, locate: Locator, text: string): string {
+  if (valueAt(raw, problem.path) !== null) return '';
+  const { line } = locate(problem.path);
+  const source = line === undefined ? '' : (text.split('\n')[line - 1] ?? '');
+  return /:\s+#/.test(source) ? ' (an unquoted # starts a comment in YAML: quote room aliases, "#ops:example.org")' : '';
 }
 
 /** Removes every secret written in the file (or substituted into a secret field) from a message, as a last guard. */
