@@ -97,7 +97,9 @@ export function substituteEnv(doc: Document, env: NodeJS.ProcessEnv, lines: Line
       try {
         const { value, variables } = expandEnv(node.value, env);
         if (variables.length > 0) substitutions.set(node, variables);
-        node.value = node.type === 'PLAIN' && variables.length > 0 ? asPlainScalar(value) : value;
+        // A secret stays text, whatever it looks like: a numeric token must not turn into a number.
+        const typed = node.type === 'PLAIN' && variables.length > 0 && !SECRET_KEYS.has(String(path.at(-1)));
+        node.value = typed ? asPlainScalar(value) : value;
       } catch (error) {
         if (!(error instanceof EnvReferenceError)) throw error;
         problems.push({ path, line: lineInScalar(node, error.offset, lines), message: error.message });
@@ -107,6 +109,9 @@ export function substituteEnv(doc: Document, env: NodeJS.ProcessEnv, lines: Line
   visit(doc.contents, []);
   return { substitutions, problems };
 }
+
+/** The keys whose values are secrets (see load.ts), always text. */
+const SECRET_KEYS = new Set(['accessToken', 'token', 'password', 'storePassphrase']);
 
 /** An unquoted `${N}` reads as YAML would read its value typed in place: a number or a boolean. */
 function asPlainScalar(value: string): string | number | boolean {

@@ -111,3 +111,25 @@ describe('empty secrets mean "not set"', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe('secrets written in the file or taken from the environment', () => {
+  const text = (token: string) => `matrix:\n  homeserver: example.org\n  accessToken: ${token}\n` +
+    'sources:\n  uptimeKuma:\n    - name: kuma\n      token: ${KUMA}\n';
+
+  it('are trimmed, and a numeric one stays text', async () => {
+    const { config } = await parseConfig(text('${TOKEN}'), 'vigie.yaml', { env: { TOKEN: `${SECRET}\n`, KUMA: '123456789012' } });
+    expect(config.matrix.accessToken).toBe(SECRET);
+    expect(config.sources.uptimeKuma[0]?.token).toBe('123456789012');
+  });
+
+  it('refuse a shell-style $NAME, which YAML keeps as text, saying how to write it', async () => {
+    const error: unknown = await parseConfig(text('$VIGIE_MATRIX_TOKEN'), 'vigie.yaml', { env: { KUMA: 'k' } }).catch((e: unknown) => e);
+    expect(String(error)).toContain('vigie.yaml:3: matrix.accessToken: YAML does not read $NAME from the environment: write ${VIGIE_MATRIX_TOKEN}');
+  });
+
+  it('refuse a token with a space inside, without quoting it', async () => {
+    const error: unknown = await parseConfig(text('${TOKEN}'), 'vigie.yaml', { env: { TOKEN: `${SECRET} x`, KUMA: 'k' } }).catch((e: unknown) => e);
+    expect(String(error)).toContain('matrix.accessToken: the secret holds spaces inside it');
+    expect(String(error)).not.toContain(SECRET);
+  });
+});

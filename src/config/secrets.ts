@@ -23,9 +23,24 @@ export async function readSecretFile(name: string, path: PropertyKey[], ctx: Fil
   return value;
 }
 
+/**
+ * A secret written in the file or taken from the environment: trimmed (a variable read from a file or a Kubernetes
+ * secret often ends with a newline), one word unless `spaces` (a passphrase), and never a shell-style `$NAME`, which
+ * YAML keeps as text and which would then be the secret.
+ */
+function inlineSecret(value: string | undefined, path: PropertyKey[], ctx: FileContext, spaces = false): string | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  const variable = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(trimmed);
+  if (variable) throw ctx.error(path, `YAML does not read $NAME from the environment: write \${${variable[1]}}`);
+  if (!spaces && /\s/.test(trimmed)) throw ctx.error(path, 'the secret holds spaces inside it; it must be one word (check the variable or the quotes)');
+  return trimmed === '' ? undefined : trimmed;
+}
+
 /** Fills `matrix.accessToken` (unless `accessToken` is false) and each Kuma source's `token` from their `…File` fields. */
 export async function resolveSecrets<T extends Pick<ParsedConfig, 'matrix' | 'sources'>>(config: T, ctx: FileContext, read = { accessToken: true }): Promise<T> {
-  const matrix = { ...config.matrix };
+  const matrix = { ...config.matrix, accessToken: inlineSecret(config.matrix.accessToken, ['matrix', 'accessToken'], ctx) };
+  matrix.encryption = { ...matrix.encryption, storePassphrase: inlineSecret(matrix.encryption.storePassphrase, ['matrix', 'encryption', 'storePassphrase'], ctx, true) };
   if (matrix.accessTokenFile !== undefined && read.accessToken) {
     matrix.accessToken = await readSecretFile(matrix.accessTokenFile, ['matrix', 'accessTokenFile'], ctx);
   }
@@ -39,11 +54,12 @@ export async function resolveSecrets<T extends Pick<ParsedConfig, 'matrix' | 'so
       if (source.tokenFile !== undefined) {
         return { ...source, token: await readSecretFile(source.tokenFile, ['sources', 'uptimeKuma', i, 'tokenFile'], ctx) };
       }
-      if (source.token === undefined) {
+      const token = inlineSecret(source.token, ['sources', 'uptimeKuma', i, 'token'], ctx);
+      if (token === undefined) {
         ctx.warn(['sources', 'uptimeKuma', i, 'token'],
           `source '${source.name}' has an empty token, so Vigie refuses its alerts; set its variable or use tokenFile`);
       }
-      return source;
+      return { ...source, token };
     }),
   );
   return { ...config, matrix, sources: { ...config.sources, uptimeKuma } };
