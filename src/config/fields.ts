@@ -1,16 +1,30 @@
 // Field types shared by the config schema: durations, time zones, room targets, addresses, secrets.
 import { z } from 'zod';
-import { DURATION_HINT, DURATION_PATTERN, parseDuration } from './duration.js';
+import { DURATION_HINT, DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 
-/** A duration ("30s", "5m", "1h30m", or a number of seconds), parsed to milliseconds; must be more than zero. */
-export function duration() {
+/** A Node.js timer holds at most 2^31 - 1 ms (about 24.8 days; beyond, it fires at once): 24 days, as Uptime Kuma caps. */
+export const MAX_TIMER_MS = 24 * 86_400_000;
+
+/** Options of `duration()`. */
+export interface DurationOptions {
+  /** Zero is allowed (and means "off" to the field); default false. */
+  zero?: boolean;
+  /** Larger values are refused; default MAX_TIMER_MS, as every duration but retention ones is a timer's wait. */
+  max?: number;
+}
+
+/** A duration ("30s", "5m", "1h30m", or a number of seconds), parsed to milliseconds; more than zero unless `zero`. */
+export function duration({ zero = false, max = MAX_TIMER_MS }: DurationOptions = {}) {
   return z
     .union([z.number().nonnegative(), z.string().regex(new RegExp(DURATION_PATTERN), { message: DURATION_HINT })], {
       error: DURATION_HINT,
     })
     .transform((value, ctx) => {
       const ms = parseDuration(value);
-      if (ms <= 0) ctx.issues.push({ code: 'custom', input: value, message: 'must be more than 0', params: { showValue: true } });
+      if (ms <= 0 && !zero) ctx.issues.push({ code: 'custom', input: value, message: 'must be more than 0', params: { showValue: true } });
+      if (ms > max) {
+        ctx.issues.push({ code: 'custom', input: value, message: `must be at most ${formatDuration(max)}${max === MAX_TIMER_MS ? ' (a timer cannot wait longer)' : ''}`, params: { showValue: true } });
+      }
       return ms;
     });
 }

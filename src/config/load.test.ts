@@ -36,6 +36,8 @@ describe('parseConfig errors name the file, the line and the field', () => {
     ['a bad duration', `${MATRIX}  requestTimeout: 5 min\n`, 3, 'matrix.requestTimeout',
       'expected a duration like 30s, 5m or 1h, got "5 min"'],
     ['a zero duration', `${MATRIX}delivery:\n  maxBackoff: 0s\n`, 4, 'delivery.maxBackoff', 'must be more than 0, got "0s"'],
+    ['a wait longer than a timer holds', `${MATRIX}monitors:\n  - { name: Cron, type: push, token: abcdefgh12345678, interval: 30d }\n`, 4,
+      'monitors[0].interval', 'must be at most 24d (a timer cannot wait longer), got "30d"'],
     ['a duration of the wrong type', `${MATRIX}delivery:\n  parkedRetry: true\n`, 4, 'delivery.parkedRetry', 'got true'],
     ['a bad time zone', `timezone: Paris\n${MATRIX}`, 1, 'timezone', 'expected an IANA time zone like "Europe/Paris"'],
     ['a bad listen address', `${MATRIX}server:\n  listen: 8080\n`, 4, 'server.listen', 'expected text, got 8080'],
@@ -96,6 +98,13 @@ describe('parseConfig errors name the file, the line and the field', () => {
     expect({ file: error.file, line: error.line, field: error.field }).toEqual({ file: 'vigie.yaml', line, field });
     expect(error.message.split('\n')[0]).toContain(message);
     expect(error.message.startsWith(`vigie.yaml:${line}: ${field}: `)).toBe(true);
+  });
+
+  it('takes any zero for a grouping window (off), and a retention longer than a timer holds', async () => {
+    const { config } = await parseConfig(`${MATRIX}rooms: { ops: "!a:x" }\nroutes:\n  - { rooms: [ops], groupWait: 0ms }\n  - { rooms: [ops], groupWait: 0m }\n`
+      + 'store: { heartbeatRetention: 400d }\n', 'vigie.yaml', { env: {} });
+    expect(config.routes.map((r) => r.groupWait)).toEqual([0, 0]);
+    expect(config.store.heartbeatRetention).toBe(400 * 86_400_000);
   });
 
   it.each([

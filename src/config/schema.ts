@@ -89,7 +89,7 @@ const routeSchema = z.strictObject({
   // Optional rather than defaulted, so routes read back as written; the defaults live in src/incidents/policy.ts.
   incidents: z.enum(INCIDENT_MODES).optional()
     .describe('Incidents in the room (default both): recovery and resends in the first message\'s thread, the first message edited to read resolved, both, or off'),
-  groupWait: z.union([z.literal([0, '0', '0s']).transform(() => 0), duration()]).optional()
+  groupWait: duration({ zero: true }).optional()
     .describe('Alerts for a room arriving within this window are sent as one message (default 10s; 0 turns grouping off)'),
   mentions: z.array(z.string().regex(MATRIX_USER_ID, { message: 'expected a Matrix user id like "@alice:example.org"' })).optional()
     .describe('Users pinged by this route\'s alerts (m.mentions and a pill), e.g. ["@alice:example.org"]'),
@@ -188,7 +188,7 @@ export const configSchema = z
     }).prefault({}).describe('Alerts coming from elsewhere'),
     store: z.strictObject({
       path: z.string().min(1).default('./data/vigie.db').describe('SQLite file (relative to this file), created on first run'),
-      heartbeatRetention: duration().prefault('90d').describe('How long heartbeats are kept (hourly aggregates too; minute ones a day)'),
+      heartbeatRetention: duration({ max: Number.MAX_SAFE_INTEGER }).prefault('90d').describe('How long heartbeats are kept (hourly aggregates too; minute ones a day)'),
     }).prefault({}).describe('Where Vigie keeps its state and outbox'),
     server: z.strictObject({
       listen: listenAddress().default('127.0.0.1:8080').describe('host:port of the HTTP server (ingest, /healthz, /metrics)'),
