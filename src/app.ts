@@ -136,24 +136,34 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     encryption: sender.canEncrypt ? sharedSyncEncryption(sender, log) : undefined,
   }) : undefined;
 
+  async function startAll(): Promise<void> {
+    if (deliverer) deliverer.start();
+    else log.warn({ pending: outbox.depth().total }, 'no Matrix access token configured: alerts are kept in the outbox until one is set (run `vigie login`, then restart)');
+    engine?.start();
+    room?.start();
+    if (options.server) {
+      if (config.sources.uptimeKuma.length > 0) renderPool = startRenderPool(renderData, log);
+      server = await createServer({
+        logger: log, metrics: createMetrics({ deliverer, outbox, engine }),
+        plugins: [...ingestPlugins(app, prerender, (job) => renderPool?.prepareWebhook(job) ?? Promise.resolve(undefined)), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
+        notReady: () => notReady(db, deliverer),
+      });
+      app.address = await listen(server, config.server.listen);
+      log.info({ address: app.address }, 'listening');
+    }
+  }
+
   const app: App = {
     loaded, logger: log, templates, db, outbox, deliverer, sender, dispatchWith, dispatch, engine,
     address: undefined,
     renderWorkerReady: () => renderPool?.whenReady() ?? Promise.resolve(false),
     async start() {
-      if (deliverer) deliverer.start();
-      else log.warn({ pending: outbox.depth().total }, 'no Matrix access token configured: alerts are kept in the outbox until one is set (run `vigie login`, then restart)');
-      engine?.start();
-      room?.start();
-      if (options.server) {
-        if (config.sources.uptimeKuma.length > 0) renderPool = startRenderPool(renderData, log);
-        server = await createServer({
-          logger: log, metrics: createMetrics({ deliverer, outbox, engine }),
-          plugins: [...ingestPlugins(app, prerender, (job) => renderPool?.prepareWebhook(job) ?? Promise.resolve(undefined)), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
-          notReady: () => notReady(db, deliverer),
-        });
-        app.address = await listen(server, config.server.listen);
-        log.info({ address: app.address }, 'listening');
+      try {
+        await startAll();
+      } catch (error) {
+        // Nothing may keep running half-started: the caller reports the error and exits.
+        await app.stop(0);
+        throw error;
       }
     },
     async stop(graceMs = 10_000) {

@@ -3,6 +3,8 @@ import { createApp, type App } from '../app.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger, type Logger } from '../logging.js';
 import { loadCommandConfig } from './config-file.js';
+import { ListenError } from '../server/server.js';
+import { CliError } from './errors.js';
 import type { CliIO } from './io.js';
 
 /** Runs until a signal; resolves with the exit code. */
@@ -10,7 +12,12 @@ export async function runCommand(options: { config?: string }, io: CliIO): Promi
   const loaded = await loadCommandConfig(options.config, io);
   const logger = createLogger({ level: io.env.VIGIE_LOG_LEVEL ?? loaded.config.log.level });
   const app = await createApp(loaded, { logger, server: true, lock: true, monitors: true });
-  await app.start();
+  try {
+    await app.start();
+  } catch (error) {
+    if (error instanceof ListenError) throw new CliError(error.message, 2);
+    throw error;
+  }
   logger.info({ config: loaded.path, rooms: Object.keys(loaded.config.rooms).length }, 'Vigie is running');
   const onHangup = () => void reload(app, loaded.path, io, logger);
   process.on('SIGHUP', onHangup);

@@ -34,5 +34,23 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
 export async function listen(app: FastifyInstance, address: string): Promise<string> {
   const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
   if (!match) throw new Error(`invalid listen address "${address}": expected host:port`);
-  return app.listen({ host: match[1], port: Number(match[2]) });
+  try {
+    return await app.listen({ host: match[1], port: Number(match[2]) });
+  } catch (error) {
+    const why = LISTEN_ERRORS[(error as NodeJS.ErrnoException).code ?? ''];
+    if (why === undefined) throw error;
+    throw new ListenError(`cannot listen on ${address}: ${why}; change server.listen in the configuration`, { cause: error });
+  }
 }
+
+/** The HTTP server could not take its address: a configuration problem the person can fix (server.listen). */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+}
+
+/** What a failed listen means, in words (the codes Node gives). */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the port is in use (another Vigie, or another program)',
+  EACCES: 'not allowed to use this port (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'this machine has no such address',
+};
