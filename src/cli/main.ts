@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { TemplateError } from '../alert/render/templates.js';
 import { ConfigError } from '../config/errors.js';
+import { StoreError } from '../store/errors.js';
 import { LockError } from '../store/lock.js';
 import { createLogger } from '../logging.js';
 import { VERSION } from '../version.js';
@@ -91,7 +92,7 @@ function reportError(error: unknown, io: CliIO): number {
     io.err(`vigie: ${error.message}`);
     return 1;
   }
-  if (error instanceof ConfigError || error instanceof TemplateError) {
+  if (error instanceof ConfigError || error instanceof TemplateError || error instanceof StoreError) {
     io.err(`vigie: ${error.message}`);
     return 2;
   }

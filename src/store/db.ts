@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { StoreError } from './errors.js';
 import { migrate, type Migration } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 
@@ -28,7 +29,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   try {
     db = new BetterSqlite3(path);
   } catch (err) {
-    throw new Error(`cannot open the database ${path}: ${(err as Error).message}. Check store.path and the folder's permissions.`, { cause: err });
+    throw new StoreError(`cannot open the database ${path}: ${(err as Error).message}. Check store.path and the folder's permissions.`, { cause: err });
   }
   try {
     configure(db, synchronous, inMemory);
@@ -37,7 +38,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   } catch (err) {
     db.close();
     if (err instanceof BetterSqlite3.SqliteError && err.code === 'SQLITE_NOTADB') {
-      throw new Error(`${path} is not a SQLite database: check store.path (it must name Vigie's own database file).`, { cause: err });
+      throw new StoreError(`${path} is not a SQLite database: check store.path (it must name Vigie's own database file).`, { cause: err });
     }
     throw err;
   }
@@ -49,7 +50,7 @@ function configure(db: Database, synchronous: 'FULL' | 'NORMAL', inMemory: boole
   if (!inMemory) {
     const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
     if (mode.toLowerCase() !== 'wal') {
-      throw new Error(`the database ${db.name} refused write-ahead logging (journal_mode stayed '${mode}'): put store.path on a local disk, not a network share.`);
+      throw new StoreError(`the database ${db.name} refused write-ahead logging (journal_mode stayed '${mode}'): put store.path on a local disk, not a network share.`);
     }
   }
   db.pragma(`synchronous = ${synchronous}`);
@@ -61,6 +62,6 @@ function createParentFolder(path: string): void {
   try {
     mkdirSync(folder, { recursive: true });
   } catch (err) {
-    throw new Error(`cannot create the folder ${folder} for the database ${path}: ${(err as Error).message}. Check store.path and permissions.`, { cause: err });
+    throw new StoreError(`cannot create the folder ${folder} for the database ${path}: ${(err as Error).message}. Check store.path and permissions.`, { cause: err });
   }
 }

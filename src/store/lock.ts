@@ -1,6 +1,7 @@
 // One Vigie per database: a `<db>.lock` file holding the owner's pid, taken over when that process is gone.
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { StoreError } from './errors.js';
 
 /** A lock file that is younger than this and holds no pid yet belongs to a Vigie still writing it. */
 const FRESH_LOCK_MS = 2_000;
@@ -28,7 +29,11 @@ export function acquireLock(dbPath: string): Lock {
     throw new LockError(`the database ${dbPath} is already locked by this process (${path}): open it once and share the connection.`);
   }
   // The lock comes before the database, so on a first run it makes the folder.
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (err) {
+    throw new StoreError(`cannot create the folder ${dirname(path)} for the database ${dbPath}: ${(err as Error).message}. Check store.path and permissions.`, { cause: err });
+  }
   if (!tryCreate(path)) {
     const holder = readHolder(path);
     if (holder.alive) throw new LockError(holder.why);
@@ -58,7 +63,7 @@ function tryCreate(path: string): boolean {
     fd = openSync(path, 'wx', 0o644);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new Error(`cannot create the lock file ${path}: ${(err as Error).message}. Check that the database folder is writable.`, { cause: err });
+    throw new StoreError(`cannot create the lock file ${path}: ${(err as Error).message}. Check that the database folder is writable.`, { cause: err });
   }
   try {
     writeSync(fd, `${process.pid}\n`);

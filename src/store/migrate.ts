@@ -1,5 +1,6 @@
 // Applies numbered schema migrations, tracking the schema version in `PRAGMA user_version`.
 import type BetterSqlite3 from 'better-sqlite3';
+import { StoreError } from './errors.js';
 
 /** One schema step, written as a TS module so it is compiled into dist/ with the rest of the code. */
 export interface Migration {
@@ -23,7 +24,7 @@ export function migrate(db: BetterSqlite3.Database, migrations: readonly Migrati
   const latest = migrations.length;
   const from = userVersion(db);
   if (from > latest) {
-    throw new Error(
+    throw new StoreError(
       `the database ${db.name} was written by a newer Vigie (schema version ${from}; this Vigie knows up to ${latest}). ` +
         'Upgrade Vigie, or set store.path to another file; the database was left untouched.',
     );

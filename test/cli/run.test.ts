@@ -25,4 +25,12 @@ monitors: [{ name: Cron, type: push, token: abcdefgh12345678 }]
     // Stopped whole: the store's lock is free, so the next start gets as far as the port again.
     expect((await runCli(['run', '--config', config])).err.join('\n')).toContain('cannot listen on');
   });
+
+  it('says store.path cannot be used, naming it, and exits 2', async () => {
+    const config = writeConfig('matrix: { homeserver: "http://127.0.0.1:9" }\nstore: { path: ./not-a-folder/vigie.db }\n', { 'not-a-folder': '' });
+    const run = await runCli(['run', '--config', config]);
+    expect(run.code).toBe(2);
+    expect(run.err.join('\n')).toMatch(/cannot create the folder .*not-a-folder for the database .*: E[A-Z]+.*Check store.path/);
+    expect(run.all).not.toContain('unexpected error');
+  });
 });
