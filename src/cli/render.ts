@@ -1,7 +1,7 @@
 // `vigie render`: prints what a template makes of an event, without sending anything.
 import { readFile } from 'node:fs/promises';
 import type { AlertEvent, EventStatus } from '../alert/event.js';
-import { kumaEventFromPayload } from '../ingest/kuma-event.js';
+import { kumaEventFromPayload, kumaEventFromText, PayloadError } from '../ingest/kuma-event.js';
 import { compileTemplates } from '../alert/render/templates.js';
 import { toMessageContent } from '../alert/render/message.js';
 import { testEvent } from '../app.js';
@@ -48,20 +48,33 @@ async function eventFromFile(path: string): Promise<AlertEvent> {
     throw new CliError(`cannot read the event file ${path}: ${(error as Error).message}`);
   }
   // Captured requests wrap the body: {method, path, headers, body}.
-  const body = (payload as { body?: unknown }).body ?? payload;
-  return kumaEventFromPayload(body, { source: 'file', now: new Date() });
+  const body = (payload as { body?: unknown } | null)?.body ?? payload;
+  // Kuma's Matrix notification: a message whose text Kuma rendered.
+  const text = (body as { msgtype?: unknown; body?: unknown } | null)?.body;
+  if (typeof text === 'string' && typeof (body as { msgtype?: unknown }).msgtype === 'string') {
+    return kumaEventFromText(text, { source: 'file', now: new Date() }).event;
+  }
+  try {
+    return kumaEventFromPayload(body, { source: 'file', now: new Date() });
+  } catch (error) {
+    if (error instanceof PayloadError) throw new CliError(`${path} is not an event Vigie reads: ${error.message}`);
+    throw error;
+  }
 }
 
+/** Kuma's heartbeat status codes (DOWN 0, UP 1, PENDING 2, MAINTENANCE 3). */
+const KUMA_STATUS: Partial<Record<EventStatus, number>> = { down: 0, up: 1, pending: 2, maintenance: 3 };
+
 /** An example event for a service, so a template can be seen without a real alert. */
-function sampleEvent(status: EventStatus): AlertEvent {
+export function sampleEvent(status: EventStatus): AlertEvent {
   if (status === 'test') return testEvent();
-  const down = status === 'down';
+  const down = status !== 'up';
   const msg = down ? 'connect ECONNREFUSED 203.0.113.10:443' : '200 - OK';
   const label = down ? '🔴 Down' : '✅ Up';
   return {
     source: 'monitor', status, name: 'Site web', hostnameOrURL: 'https://example.org', time: new Date(),
     msg: `[Site web] [${label}] ${msg}`, tags: ['prod'],
-    heartbeatJSON: { status: down ? 0 : 1, msg, time: new Date().toISOString().replace('T', ' ').replace('Z', '') },
+    heartbeatJSON: { status: KUMA_STATUS[status], msg, time: new Date().toISOString().replace('T', ' ').replace('Z', '') },
     monitorJSON: { name: 'Site web', type: 'http', url: 'https://example.org' },
   };
 }

@@ -10,7 +10,8 @@ import { knownFieldsOf } from './known-fields.js';
 import { createLocator, formatPath, type Locator } from './locate.js';
 import { configSchema, type Config } from './schema.js';
 import { resolveSecrets } from './secrets.js';
-import { resolveTemplates } from './templates.js';
+import { checkTemplates, resolveTemplates } from './templates.js';
+import type { TemplateError } from '../alert/render/templates.js';
 
 /** Options of `loadConfig` and `parseConfig`. */
 export interface LoadOptions {
@@ -83,8 +84,34 @@ export async function parseConfig(text: string, path: string, options: LoadOptio
   };
   const withSecrets = await resolveSecrets(parsed.data, ctx, { accessToken: !options.skipAccessToken });
   const templates = await resolveTemplates(parsed.data.templates, ctx);
+  checkTemplates(templates, parsed.data.timezone, (name, error) => templateError(name, error, parsed.data.templates[name], { path, dir, locate, lines }));
   const store = { ...withSecrets.store, path: resolveStorePath(withSecrets.store.path, dir) };
   return { config: { ...withSecrets, templates, store }, path: absolute, dir, warnings };
+}
+
+/** Where a template's first line is, to turn a Liquid error's line into the file's. */
+interface TemplateSite { path: string; dir: string; locate: Locator; lines: LineCounter }
+
+/**
+ * A template that does not parse, as a ConfigError at its line: in the config file (its text starts on the line
+ * after `name: |`) or in the file named by `{ file }`.
+ */
+function templateError(name: string, error: TemplateError, written: unknown, site: TemplateSite): ConfigError {
+  const field = formatPath(['templates', name]);
+  const liquidLine = /line:(\d+)/.exec(error.detail)?.[1];
+  const detail = error.detail.replace(/, line:\d+, col:\d+/, '').replace(' (fix it under templates: in the config)', '');
+  if (typeof written === 'object' && written !== null && 'file' in written) {
+    const file = resolve(site.dir, String((written).file));
+    return new ConfigError(file, liquidLine === undefined ? undefined : Number(liquidLine), field, detail, { cause: error });
+  }
+  const { node, line } = site.locate(['templates', name]);
+  let first = line;
+  if (isScalar(node) && node.range) {
+    const block = node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED';
+    first = site.lines.linePos(node.range[0]).line + (block ? 1 : 0);
+  }
+  const at = first !== undefined && liquidLine !== undefined ? first + Number(liquidLine) - 1 : line;
+  return new ConfigError(site.path, at, field, detail, { cause: error });
 }
 
 /** The document as plain values; yaml refuses alias bombs (an alias expanded too many times) here. */

@@ -55,7 +55,33 @@ describe('vigie check-config', () => {
     const broken = SEED.replace("{% endif %}", '');
     const run = await runCli(['check-config', '--config', writeConfig(broken)]);
     expect(run.code).toBe(2);
-    expect(run.err[0]).toMatch(/template "seed": .*not closed.*line:1/);
+    // Its first line is the line after `seed: |`, where the unclosed {% if %} is.
+    expect(run.err[0]).toMatch(/vigie\.yaml:6: templates\.seed: tag \{% if status == '1' %\} not closed$/);
+  });
+
+  it('reads a captured Matrix notification as Kuma rendered it, and refuses a file that is no event, saying so', async () => {
+    const config = writeConfig(SEED, { 'null.json': 'null' });
+    const matrix = await runCli(['render', '--config', config, '--event', `${FIXTURES}matrix__down.json`]);
+    expect(matrix.code, matrix.all).toBe(0);
+    expect(matrix.out.join('\n')).toContain('🖥️ Service : Local Target 9998');
+    const none = await runCli(['render', '--config', config, '--event', config.replace('vigie.yaml', 'null.json')]);
+    expect(none.code).toBe(1);
+    expect(none.err[0]).toMatch(/null\.json is not an event Vigie reads: /);
+  });
+
+  it('check-config tries each template on example events, and says which cannot render', async () => {
+    const path = writeConfig(`matrix: { homeserver: https://matrix.example.org }\ntemplates:\n  t: "{{ heartbeatJSON.time | date: '%H:%M', 'Europe/Pariss' }}"\n`);
+    const run = await runCli(['check-config', '--config', path]);
+    expect(run.code).toBe(2);
+    expect(run.err.join('\n')).toContain('template "t" cannot render an example DOWN event: render failed: unknown time zone "Europe/Pariss"');
+  });
+
+  it('refuses a template file that does not parse, naming that file and its line', async () => {
+    const path = writeConfig(`matrix: { homeserver: https://matrix.example.org }\ntemplates:\n  t: { file: ./t.liquid }\n`,
+      { 't.liquid': 'Alert\n\n{{ name | upcase2 }}\n' });
+    const run = await runCli(['check-config', '--config', path]);
+    expect(run.code).toBe(2);
+    expect(run.err[0]).toMatch(/t\.liquid:3: templates\.t: undefined filter: upcase2$/);
   });
 
   it('points at the file, line and field of a mistake', async () => {
