@@ -101,7 +101,7 @@ function templateError(name: string, error: TemplateError, written: unknown, sit
   const liquidLine = /line:(\d+)/.exec(error.detail)?.[1];
   const detail = error.detail.replace(/, line:\d+, col:\d+/, '').replace(' (fix it under templates: in the config)', '');
   if (typeof written === 'object' && written !== null && 'file' in written) {
-    const file = resolve(site.dir, String((written).file));
+    const file = resolve(site.dir, String(written.file));
     return new ConfigError(file, liquidLine === undefined ? undefined : Number(liquidLine), field, detail, { cause: error });
   }
   const { node, line } = site.locate(['templates', name]);

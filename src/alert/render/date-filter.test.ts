@@ -46,6 +46,13 @@ describe('date filter inputs', () => {
     expect(render('{{ heartbeatJSON.time | date: "%H:%M" }}', ev)).toBe('13:09');
   });
 
+  it('reads the heartbeat\'s local time with its offset, so it shows the same instant as its UTC time', () => {
+    const heartbeatJSON = { status: 0, time: '2026-11-26 12:09:41.399', localDateTime: '2026-11-26 13:09:41', timezone: 'Europe/Paris', timezoneOffset: '+01:00' };
+    expect(render('{{ heartbeatJSON.localDateTime | date: "%H:%M" }} {{ heartbeatJSON.time | date: "%H:%M" }}', event({ heartbeatJSON }))).toBe('13:09 13:09');
+    // In another configured zone too: the instant, shown where the messages are read.
+    expect(render('{{ heartbeatJSON.localDateTime | date: "%H:%M" }}', event({ heartbeatJSON }), 'UTC')).toBe('12:09');
+  });
+
   it('formats Date values as they are', () => {
     const ev = event({ monitorJSON: { since: new Date('2026-01-15T08:00:00Z') } });
     expect(render('{{ monitorJSON.since | date: "%d/%m %H:%M" }}', ev)).toBe('15/01 09:00');

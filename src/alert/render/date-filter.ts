@@ -50,6 +50,23 @@ export function toInstant(input: unknown, nowMs: number): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/**
+ * Kuma's `heartbeatJSON.localDateTime` is the wall time in the heartbeat's zone, without a zone (unlike `time`, which
+ * is UTC): read with the heartbeat's `timezoneOffset`, it is the instant it stands for, not one shifted by that offset.
+ */
+function localTimeOfHeartbeat(self: FilterThis, input: unknown): number | undefined {
+  const value: unknown = toValue(input);
+  if (typeof value !== 'string') return undefined;
+  const heartbeat = (self.context.environments as { heartbeatJSON?: unknown }).heartbeatJSON;
+  if (typeof heartbeat !== 'object' || heartbeat === null) return undefined;
+  const { localDateTime, timezoneOffset } = heartbeat as { localDateTime?: unknown; timezoneOffset?: unknown };
+  if (value !== localDateTime || typeof timezoneOffset !== 'string' || !/^[+-]\d{2}:\d{2}$/.test(timezoneOffset)) return undefined;
+  const m = ZONELESS.exec(value);
+  if (!m) return undefined;
+  const offsetMs = (timezoneOffset.startsWith('-') ? -1 : 1) * (Number(timezoneOffset.slice(1, 3)) * 60 + Number(timezoneOffset.slice(4))) * 60_000;
+  return parseDateString(value) - offsetMs;
+}
+
 function clockFor(zone: unknown, fallback: ZoneClock): ZoneClock {
   const name: unknown = toValue(zone);
   return typeof name === 'string' && name !== '' ? zoneClock(name) : fallback;
@@ -57,7 +74,7 @@ function clockFor(zone: unknown, fallback: ZoneClock): ZoneClock {
 
 /** Formats an input the way `date` does, with an optional zone argument overriding the configured one. */
 function formatInput(self: FilterThis, input: unknown, format: unknown, zone: unknown, clock: ZoneClock): unknown {
-  const ms = toInstant(input, eventTime(self));
+  const ms = localTimeOfHeartbeat(self, input) ?? toInstant(input, eventTime(self));
   if (ms === undefined) return input;
   const fmt: unknown = toValue(format);
   const text = fmt === undefined || fmt === null ? DEFAULT_FORMAT : printed(fmt);
