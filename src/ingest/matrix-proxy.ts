@@ -75,6 +75,11 @@ export function matrixProxy(deps: IngestDeps): FastifyPluginAsync {
       const dedupeKey = txnId === undefined ? undefined : `kuma-matrix:${source.name}:${txnId}`;
       const template = read.recognised ? source.template : KUMA_TEXT_TEMPLATE;
       const rows = await Promise.resolve(deps.dispatch(event, { dedupeKey, template }));
+      if (rows.length === 0 && event.status === 'test') {
+        // Kuma's Test button must not say "Sent Successfully" when nothing will ever be posted.
+        throw new MatrixReject(403, 'M_FORBIDDEN',
+          `no route of Vigie sends to room ${target.roomId} (${rooms.join(', ')}): add one to Vigie's configuration, e.g. routes: [{ rooms: [${rooms[0]}] }]`);
+      }
       if (rows.length === 0) log.warn({ source: source.name, room: target.roomId }, 'no route takes this Kuma Matrix message to its room; nothing was queued');
       return reply.code(200).send({ event_id: eventId(rows, source.name, txnId) });
     } catch (error) {

@@ -82,6 +82,10 @@ export function uptimeKumaWebhook(deps: IngestDeps): FastifyPluginAsync {
       const { event, template } = prepared ?? await eventOf(request, source, now());
       const options = prepared ? { template, rendered: prepared.rendered, eventJson: prepared.eventJson } : { template };
       const rows = await Promise.resolve(deps.dispatch(event, options));
+      if (rows.length === 0 && event.status === 'test') {
+        // Kuma's Test button must not report a success when no route will ever post anything.
+        throw new Rejection(422, `no route of Vigie takes alerts of source "${source.name}": add one to Vigie's configuration, e.g. routes: [{ rooms: [ops], match: { sources: ["uptime-kuma:${source.name}"] } }]`);
+      }
       log.debug({ source: source.name, monitor: event.name, status: event.status, rows: rows.length }, 'webhook alert queued');
       return reply.code(202).send({ status: 'queued', messages: rows.length });
     } catch (error) {

@@ -121,6 +121,13 @@ describe('the send endpoint', () => {
     expect(first.json<{ event_id: string }>().event_id).toMatch(/^\$vigie_unrouted_/);
     expect(again.json()).toEqual(first.json());
   });
+
+  it('refuses Kuma\'s test when no route sends to the room, so its Test button does not report a success', async () => {
+    h.fake.rowsPerCall = 0;
+    const res = await put(`${SEND}/t1`, { msgtype: 'm.text', body: 'Matrix Testing' });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toEqual({ errcode: 'M_FORBIDDEN', error: expect.stringContaining('no route of Vigie sends to room !abc:localhost (ops): add one') as string });
+  });
 });
 
 describe('errors in Matrix\'s shape', () => {

@@ -229,6 +229,13 @@ describe('refusals: a 4xx with a reason, and the server keeps serving', () => {
     h.fake.rowsPerCall = 0;
     expect((await post(JSON.stringify(DOWN.body))).json()).toEqual({ status: 'queued', messages: 0 });
   });
+
+  it('422 for Kuma\'s test when no route takes it, so the Test button reports the problem', async () => {
+    h.fake.rowsPerCall = 0;
+    const res = await post(JSON.stringify(TEST.body));
+    expect(res.statusCode).toBe(422);
+    expect(res.json<{ error: string }>().error).toMatch(/^no route of Vigie takes alerts of source "kuma": add one/);
+  });
 });
 
 describe('an asynchronous dispatch (group commit)', () => {
