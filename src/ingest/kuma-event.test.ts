@@ -28,10 +28,10 @@ describe('kumaEventFromPayload', () => {
       .toMatchObject({ status: 'test', name: '', msg: 'K Testing', time: NOW, heartbeatJSON: null, monitorJSON: null });
   });
 
-  it('gives Kuma\'s certificate warning its monitor name and URL', () => {
+  it('makes Kuma\'s certificate warning a certificate event with its monitor name and URL', () => {
     const msg = '[Site][https://example.org] server certificate example.org will expire in 14 days';
     expect(kumaEventFromPayload({ heartbeat: null, monitor: null, msg }, OPTIONS))
-      .toMatchObject({ status: 'test', name: 'Site', hostnameOrURL: 'https://example.org', msg });
+      .toMatchObject({ status: 'certificate', name: 'Site', hostnameOrURL: 'https://example.org', msg });
   });
 
   it.each([
@@ -79,9 +79,9 @@ describe('kumaEventFromText', () => {
     });
   });
 
-  it('reads a Kuma test message and a certificate warning as tests', () => {
+  it('reads a Kuma test message as a test, and a certificate warning as a certificate event', () => {
     expect(kumaEventFromText('Hook Testing', OPTIONS).event.status).toBe('test');
-    expect(kumaEventFromText('[S][http://s] server certificate s will expire in 3 days', OPTIONS).event).toMatchObject({ status: 'test', name: 'S' });
+    expect(kumaEventFromText('[S][http://s] server certificate s will expire in 3 days', OPTIONS).event).toMatchObject({ status: 'certificate', name: 'S' });
   });
 });
 

@@ -26,8 +26,9 @@ const STATUS_BY_CODE: Record<number, EventStatus> = {
 };
 
 /**
- * Builds the event; heartbeat and monitor both null is Kuma's test notification (Kuma's certificate warning also
- * comes that way: it stays a test, as Kuma's own templates see it, but gets the monitor's name and URL).
+ * Builds the event; heartbeat and monitor both null is Kuma's test notification. Kuma's certificate warning comes
+ * that way too: it becomes a `certificate` event with the monitor's name and URL, as Vigie's own TLS checks make,
+ * so that routes matching `status: [certificate]` take it and a DOWN-only route does not (a test passes every filter).
  */
 export function kumaEventFromPayload(payload: unknown, options: KumaEventOptions): AlertEvent {
   if (!isObject(payload)) throw new PayloadError('expected a JSON object {heartbeat, monitor, msg}');
@@ -79,7 +80,7 @@ export function kumaEventFromText(text: string, options: KumaEventOptions, candi
     };
     return { event, recognised: true };
   }
-  // Kuma's certificate warning is a test to Kuma's templates (no heartbeat): keep it so, with its name and URL.
+  // Kuma's certificate warning: a `certificate` event, with its name and URL (see kumaEventFromPayload).
   const plain = testEvent(text.trim(), options);
   const certificate = withCertificate(plain);
   const event = certificate !== plain ? certificate : { ...plain, status: statusFromText(text) };
@@ -105,7 +106,7 @@ function testEvent(msg: string, options: KumaEventOptions): AlertEvent {
 
 function withCertificate(event: AlertEvent): AlertEvent {
   const certificate = parseCertificateLine(event.msg);
-  return certificate ? { ...event, name: certificate.name, hostnameOrURL: certificate.url } : event;
+  return certificate ? { ...event, status: 'certificate', name: certificate.name, hostnameOrURL: certificate.url } : event;
 }
 
 function statusOf(code: unknown): EventStatus {
