@@ -247,6 +247,7 @@ function ingestPlugins(
   const group = createGroupCommit(app.db);
   const ingest: IngestDeps = {
     sources: config.sources.uptimeKuma, rooms: config.rooms, logger: app.logger, prepareWebhook,
+    resolveRoom: app.sender ? (alias) => app.sender!.resolveRoom(alias) : undefined,
     dispatch: async (event, options) => {
       // A webhook the worker prepared comes rendered already.
       const rendered = options?.rendered ? options : await prerender(event, options);

@@ -54,7 +54,9 @@ export function matrixProxy(deps: IngestDeps): FastifyPluginAsync {
     const type = decodeSegment(eventType) ?? eventType;
     if (type !== 'm.room.message') return fail(reply, new MatrixReject(400, 'M_UNRECOGNIZED', `Vigie relays m.room.message events only, not ${type}`));
     const roomId = decodeSegment(room) ?? room;
-    const rooms = roomNames(roomId, source, deps.rooms);
+    let rooms = roomNames(roomId, source, deps.rooms);
+    // Kuma asks for the room's internal id (the tutorial's !abc:domain); the configuration may name it by alias.
+    if (rooms.length === 0 && roomId.startsWith('!')) rooms = await roomNamesByAlias(roomId, source);
     if (rooms.length === 0) {
       const allowed = source.rooms ?? Object.keys(deps.rooms);
       return fail(reply, new MatrixReject(403, 'M_FORBIDDEN',
@@ -62,6 +64,15 @@ export function matrixProxy(deps: IngestDeps): FastifyPluginAsync {
     }
     targets.set(request.raw, { source, rooms, roomId, txnId: txn === undefined ? undefined : decodeSegment(txn) ?? txn });
     return undefined;
+  }
+
+  /** The source's rooms configured as an alias that the homeserver resolves to `roomId`. */
+  async function roomNamesByAlias(roomId: string, source: UptimeKumaSourceConfig): Promise<string[]> {
+    const { resolveRoom } = deps;
+    if (!resolveRoom) return [];
+    const aliased = (source.rooms ?? Object.keys(deps.rooms)).filter((name) => deps.rooms[name]?.startsWith('#'));
+    const resolved = await Promise.all(aliased.map((name) => resolveRoom(deps.rooms[name]!).catch(() => undefined)));
+    return aliased.filter((_, i) => resolved[i] === roomId);
   }
 
   async function send(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -33,6 +33,8 @@ export interface IngestDeps {
   prepareWebhook?: (job: Omit<WebhookJob, 'kind'>) => Promise<PreparedWebhook | undefined>;
   /** The clock, for events without a time of their own (tests, texts); default: the system's. */
   now?: () => Date;
+  /** A configured room alias as its room id (asking the homeserver); undefined: an alias only matches as written. */
+  resolveRoom?: (alias: string) => Promise<string>;
 }
 
 /** The webhook's path; the token follows it (`/ingest/uptime-kuma/<token>`) or comes as a bearer token. */

@@ -83,6 +83,20 @@ describe('the send endpoint', () => {
     expect(h.fake.last().event.allowedRooms).toEqual(['other']);
   });
 
+  it('accepts the room\'s internal id (what the tutorial has Kuma use) for a room configured by alias', async () => {
+    const aliased = await harness({ resolveRoom: (alias) => (alias === '#other:localhost' ? Promise.resolve('!other:localhost') : Promise.reject(new Error('M_NOT_FOUND'))) });
+    try {
+      const open = { ...AUTH, authorization: 'Bearer open-token-1234' };
+      const res = await aliased.app.inject({ method: 'PUT', url: '/_matrix/client/r0/rooms/!other%3Alocalhost/send/m.room.message/t1', payload: JSON.stringify(DOWN.body), headers: open });
+      expect(res.statusCode).toBe(200);
+      expect(aliased.fake.last().event.allowedRooms).toEqual(['other']);
+      const elsewhere = await aliased.app.inject({ method: 'PUT', url: '/_matrix/client/r0/rooms/!nope%3Alocalhost/send/m.room.message/t2', payload: JSON.stringify(DOWN.body), headers: open });
+      expect(elsewhere.statusCode).toBe(403);
+    } finally {
+      await aliased.close();
+    }
+  });
+
   it('keeps Kuma\'s txnId decoded (Kuma URL-encodes base64)', async () => {
     await put(`${SEND}/ab%2Bcd%2Fef%3D`, DOWN.body);
     expect(h.fake.last().options.dedupeKey).toBe('kuma-matrix:kuma:ab+cd/ef=');
