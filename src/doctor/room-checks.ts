@@ -42,6 +42,8 @@ export async function checkRoom(name: string, ref: string, bot: BotContext): Pro
   const membership = await ensureMembership(label, roomId, bot);
   findings.push(membership.finding);
   if (!membership.joined) return findings;
+  const upgraded = await upgradeFinding(name, label, roomId, bot);
+  if (upgraded) return [...findings, upgraded];
   findings.push(...(await checkPowerAndEncryption(label, roomId, bot)));
   return findings;
 }
@@ -60,6 +62,25 @@ async function ensureMembership(label: string, roomId: string, bot: BotContext):
   return {
     joined: false,
     finding: { verdict: 'fail', text: `${label}: ${bot.userId} is not in the room`, fix: `invite ${bot.userId} (in Element: Room info > People > Invite), then run \`vigie doctor --fix\`` },
+  };
+}
+
+/**
+ * An upgraded room (m.room.tombstone) is closed: its server raises the levels needed to post there, and nobody reads
+ * it any more. The fix is the new room, whatever the old one's power levels say.
+ */
+async function upgradeFinding(name: string, label: string, roomId: string, bot: BotContext): Promise<Finding | undefined> {
+  let tombstone: { replacement_room?: unknown } | null;
+  try {
+    tombstone = await bot.client.getStateEvent<{ replacement_room?: unknown }>(roomId, 'm.room.tombstone');
+  } catch {
+    return undefined; // Unreadable: the checks that follow say what is wrong.
+  }
+  if (!tombstone) return undefined;
+  const next = typeof tombstone.replacement_room === 'string' ? tombstone.replacement_room : undefined;
+  return {
+    verdict: 'fail', text: `${label}: the room was upgraded${next ? ` to ${next}` : ''}, and alerts posted here would go unread`,
+    fix: next ? `set rooms.${name}: "${next}" and invite ${bot.userId} there` : `set rooms.${name} to the room that replaced it`,
   };
 }
 

@@ -69,6 +69,19 @@ describe('vigie doctor', () => {
     expect(fixed.all).toContain('invite accepted');
   });
 
+  it('says a room was upgraded, and names the new room to configure', async () => {
+    const room = hs.createRoom({ creator: admin, join: [bot] });
+    const next = hs.createRoom({ creator: admin });
+    const upgrade = await fetch(`${hs.url}/_matrix/client/v3/rooms/${encodeURIComponent(room)}/state/m.room.tombstone/`, {
+      method: 'PUT', headers: { authorization: `Bearer ${hs.issueToken(admin)}` }, body: JSON.stringify({ body: 'This room has been replaced', replacement_room: next }),
+    });
+    expect(upgrade.status).toBe(200);
+    const run = await doctor(config(hs.url, { ops: room }));
+    expect(run.code).toBe(1);
+    expect(run.all).toContain(`✗ room "ops" (${room}): the room was upgraded to ${next}, and alerts posted here would go unread`);
+    expect(run.all).toContain(`→ set rooms.ops: "${next}" and invite @vigie:localhost there`);
+  });
+
   it('says how to invite a bot that is not in the room', async () => {
     const run = await doctor(config(hs.url, { ops: hs.createRoom({ creator: admin }) }));
     expect(run.code).toBe(1);

@@ -36,6 +36,17 @@ function joinedRoom(ctx: RequestCtx): Room {
   return room;
 }
 
+/** PUT a state event: a joined member whose level reaches the event type's (state_default 50 unless set). */
+function writeState(ctx: RequestCtx): { body: unknown } {
+  const room = joinedRoom(ctx);
+  const userId = ctx.session?.userId ?? '';
+  const type = ctx.params.eventType ?? '';
+  ctx.hs.rooms.checkCanSend(room, userId, type, true);
+  const content = ctx.json() as Record<string, unknown>;
+  const ev = ctx.hs.rooms.append(room, { type, sender: userId, content, state_key: ctx.params.stateKey ?? '' });
+  return { body: { event_id: ev.event_id } };
+}
+
 function readState(ctx: RequestCtx): { body: unknown } {
   const room = joinedRoom(ctx);
   const ev = ctx.hs.rooms.stateEvent(room, ctx.params.eventType ?? '', ctx.params.stateKey ?? '');
@@ -141,5 +152,7 @@ export const roomRoutes: Route[] = [
   }) },
   { method: 'GET', path: `${ROOM}/state/:eventType`, auth: true, handle: readState },
   { method: 'GET', path: `${ROOM}/state/:eventType/:stateKey`, auth: true, handle: readState },
+  { method: 'PUT', path: `${ROOM}/state/:eventType`, auth: true, handle: writeState },
+  { method: 'PUT', path: `${ROOM}/state/:eventType/:stateKey`, auth: true, handle: writeState },
   { method: 'PUT', path: `${ROOM}/send/:eventType/:txnId`, auth: true, isSend: true, handle: send },
 ];
