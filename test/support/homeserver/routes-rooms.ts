@@ -42,7 +42,7 @@ function writeState(ctx: RequestCtx): { body: unknown } {
   const userId = ctx.session?.userId ?? '';
   const type = ctx.params.eventType ?? '';
   ctx.hs.rooms.checkCanSend(room, userId, type, true);
-  const content = ctx.json() as Record<string, unknown>;
+  const content = ctx.json();
   const ev = ctx.hs.rooms.append(room, { type, sender: userId, content, state_key: ctx.params.stateKey ?? '' });
   return { body: { event_id: ev.event_id } };
 }
