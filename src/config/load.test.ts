@@ -129,6 +129,8 @@ describe('parseConfig errors name the file, the line and the field', () => {
       '!abcxyz:example.org is read as a YAML tag, not as text: quote it, "!abcxyz:example.org"'],
     ['an alias pasted without quotes', `${MATRIX}rooms:\n  ops: #ops:example.org\n`, 4,
       'rooms.ops: expected text, got an empty value (an unquoted # starts a comment in YAML: quote room aliases, "#ops:example.org")'],
+    ['a server wildcard without quotes', `${MATRIX}commands:\n  allowInvitesFrom:\n    - *:example.org\n`, 5,
+      '*:example.org is read as a YAML alias, not as text: quote it, "*:example.org"'],
     ['a user id in a flow list', `${MATRIX}commands: { allowInvitesFrom: [@alice:example.org] }\n`, 3,
       'quote values that start with @'],
   ])('%s says to quote it', async (_, text, line, message) => {

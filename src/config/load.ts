@@ -65,7 +65,7 @@ export async function parseConfig(text: string, path: string, options: LoadOptio
   if (envProblems.length > 0) {
     throw ConfigError.combine(envProblems.map((p) => new ConfigError(path, p.line, formatPath(p.path), p.message)));
   }
-  const raw = toPlainValue(doc, path);
+  const raw = toPlainValue(doc, path, text);
   const redact = secretRedactor(raw, locate, substitutions, options.env ?? process.env);
   const blame = (fieldPath: PropertyKey[], message: string, cause?: unknown) =>
     new ConfigError(path, locate(fieldPath).line, formatPath(fieldPath), redact(message), { cause });
@@ -115,10 +115,17 @@ function templateError(name: string, error: TemplateError, written: unknown, sit
 }
 
 /** The document as plain values; yaml refuses alias bombs (an alias expanded too many times) here. */
-function toPlainValue(doc: Document, file: string): unknown {
+function toPlainValue(doc: Document, file: string, text: string): unknown {
   try {
     return (doc.toJS() as unknown) ?? {};
   } catch (error) {
+    const alias = /^Unresolved alias .*: (.*)$/.exec((error as Error).message)?.[1];
+    if (alias !== undefined) {
+      // `*` starts an alias in YAML: an unquoted `*:example.org` (any server) is read as one.
+      const line = text.split('\n').findIndex((l) => l.includes(`*${alias}`));
+      throw new ConfigError(file, line >= 0 ? line + 1 : undefined, undefined,
+        `*${alias} is read as a YAML alias, not as text: quote it, "*${alias}"`, { cause: error });
+    }
     throw new ConfigError(file, undefined, undefined, `YAML error: ${(error as Error).message}`, { cause: error });
   }
 }
