@@ -33,8 +33,10 @@ export interface RoomPlan {
 export function planRoom(deps: PlanDeps, plan: RoomPlan): QueuedRow[] {
   const { event, roomId, content, template, dedupeKey } = plan;
   const key = incidentKey(event);
-  const open = deps.store.open(key, roomId);
-  const action = decide(event, plan.incidents ?? DEFAULT_INCIDENT_MODE, open);
+  const mode = plan.incidents ?? DEFAULT_INCIDENT_MODE;
+  // Without incidents (or a monitor's name) there is none to look up: a query less per alert.
+  const open = mode === 'off' || event.name === '' ? undefined : deps.store.open(key, roomId);
+  const action = decide(event, mode, open);
   // A test goes out at once: it checks the path to the room, and send-test waits for its very row.
   const notBefore = (deps.now ?? Date.now)() + (event.status === 'test' ? 0 : plan.groupWait ?? DEFAULT_GROUP_WAIT_MS);
   // Each message built field by field: object spreads on this path left every alert for the scavenges to copy.
