@@ -34,6 +34,14 @@ describe('schema/vigie.schema.json', () => {
     expect(missing).toEqual([]);
   });
 
+  it('flags a monitor field the loader does not know (a typo), and a push monitor without its token', () => {
+    const schema = buildJsonSchema() as { properties: { monitors: { items: { oneOf: Array<Record<string, unknown>> } } } };
+    const monitors = schema.properties.monitors.items.oneOf;
+    expect(monitors.map((m) => m.additionalProperties)).toEqual(monitors.map(() => false));
+    const push = monitors.find((m) => (m.properties as { type: { const: string } }).type.const === 'push');
+    expect(push?.required).toContain('token');
+  });
+
   it('knows every top-level section the example uses', async () => {
     const example = parse(await readFile(fileURLToPath(new URL('vigie.example.yaml', root)), 'utf8')) as Record<string, unknown>;
     const { properties } = buildJsonSchema() as { properties: Record<string, unknown> };
