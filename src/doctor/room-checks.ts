@@ -1,7 +1,7 @@
 // Doctor's checks of one room: it resolves, the bot is in it, may post, and whether it is encrypted.
 import type { MatrixClient } from '../matrix/client.js';
 import { MatrixError } from '../matrix/errors.js';
-import { sendPermission, type PowerLevels } from '../matrix/power-levels.js';
+import { roomCreators, sendPermission, type PowerLevels } from '../matrix/power-levels.js';
 import { MEGOLM } from '../crypto/room-encryption.js';
 import type { KeySharing } from '../crypto/room-encryption.js';
 import { checkEncryptedRoom } from './encryption-checks.js';
@@ -88,9 +88,11 @@ async function checkPowerAndEncryption(label: string, roomId: string, bot: BotCo
   const findings: Finding[] = [];
   try {
     const levels = await bot.client.getStateEvent<PowerLevels>(roomId, 'm.room.power_levels');
-    const perm = sendPermission(levels, bot.userId, 'm.room.message');
+    const creators = roomCreators(await bot.client.getStateEvent(roomId, 'm.room.create', '', { format: 'event' }));
+    const perm = sendPermission(levels, bot.userId, 'm.room.message', creators);
+    const level = perm.userLevel === Infinity ? 'creator' : `level ${perm.userLevel}`;
     findings.push(perm.allowed
-      ? { verdict: 'ok', text: `${label}: the bot may send messages (level ${perm.userLevel} ≥ ${perm.requiredLevel})` }
+      ? { verdict: 'ok', text: `${label}: the bot may send messages (${level} ≥ ${perm.requiredLevel})` }
       : { verdict: 'fail', text: `${label}: the bot may not send messages (its level ${perm.userLevel} < ${perm.requiredLevel} needed)`, fix: `raise ${bot.userId} to ${perm.requiredLevel} or lower "Send messages" (Element: Room settings > Roles & Permissions)` });
     const encryption = await bot.client.getStateEvent<{ algorithm?: string }>(roomId, 'm.room.encryption');
     if (encryption) {

@@ -165,11 +165,15 @@ export class MatrixClient {
     return typeof invite === 'object' && invite !== null ? Object.keys(invite) : [];
   }
 
-  /** The content of a state event, or null when the room has none of that type and key (404 M_NOT_FOUND). */
-  async getStateEvent<T = Record<string, unknown>>(roomId: string, type: string, stateKey = ''): Promise<T | null> {
+  /**
+   * The content of a state event, or null when the room has none of that type and key (404 M_NOT_FOUND). With
+   * `format: 'event'`, the whole event (sender included); a server that ignores it answers the content alone.
+   */
+  async getStateEvent<T = Record<string, unknown>>(roomId: string, type: string, stateKey = '', options: { format?: 'event' } = {}): Promise<T | null> {
     const what = `reading ${type} in ${roomId}`;
+    const query = options.format ? { format: options.format } : undefined;
     try {
-      return await this.#call('GET', this.#v3('rooms', roomId, 'state', type, stateKey), { what }) as T;
+      return await this.#call('GET', this.#v3('rooms', roomId, 'state', type, stateKey), { what, query }) as T;
     } catch (err) {
       if (err instanceof MatrixError && err.status === 404 && err.errcode === 'M_NOT_FOUND') return null;
       throw err;

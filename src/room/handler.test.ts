@@ -71,7 +71,8 @@ describe('PowerLevelCache', () => {
     let now = 0;
     let fail = false;
     const cache = new PowerLevelCache({
-      getStateEvent: async <T>() => {
+      getStateEvent: async <T>(_room: string, type: string) => {
+        if (type === 'm.room.create') return { sender: '@owner:x', content: { room_version: '10' } } as T;
         reads += 1;
         if (fail) throw new Error('down');
         return { users: { '@mod:x': 50 }, users_default: 10 } as T;
@@ -86,5 +87,17 @@ describe('PowerLevelCache', () => {
     fail = false;
     expect(await cache.level(ROOM, '@mod:x')).toBe(50);
     expect(reads).toBe(3);
+  });
+
+  it('gives a room version 12 creator unlimited power, though power_levels does not list it (MSC4289)', async () => {
+    const cache = new PowerLevelCache({
+      getStateEvent: async <T>(_room: string, type: string, _key?: string, options?: { format?: 'event' }) => (type === 'm.room.create'
+        ? (options?.format === 'event' ? { sender: '@owner:x', content: { room_version: '12', additional_creators: ['@co:x'] } } : { room_version: '12' })
+        : { users: { '@mod:x': 50 } }) as T,
+    });
+    expect(await cache.level(ROOM, '@owner:x')).toBe(Infinity);
+    expect(await cache.level(ROOM, '@co:x')).toBe(Infinity);
+    expect(await cache.level(ROOM, '@mod:x')).toBe(50);
+    expect(await cache.level(ROOM, '@other:x')).toBe(0);
   });
 });

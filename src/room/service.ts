@@ -89,6 +89,6 @@ export function lazyRoomApi(options: { homeserver: string; accessToken: string; 
     whoami: async () => (await client()).whoami(),
     joinRoom: async (room) => (await client()).joinRoom(room),
     resolveAlias: async (alias) => (await client()).resolveAlias(alias),
-    getStateEvent: async <T>(roomId: string, type: string, stateKey?: string) => (await client()).getStateEvent<T>(roomId, type, stateKey),
+    getStateEvent: async <T>(roomId: string, type: string, stateKey?: string, options?: { format?: 'event' }) => (await client()).getStateEvent<T>(roomId, type, stateKey, options),
   };
 }
