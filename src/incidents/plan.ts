@@ -50,6 +50,10 @@ export function planRoom(deps: PlanDeps, plan: RoomPlan): QueuedRow[] {
       return deps.outbox.enqueue([alert]);
     case 'silent':
       return [];
+    case 'reopen':
+      // Its recovery was never told (the root keeps its DOWN text): closed when the next outage shows it ended.
+      deps.store.resolve(action.incident.id, event.time.getTime());
+    // falls through: the DOWN opens the new incident
     case 'open': {
       const rows = deps.outbox.enqueue([alert]);
       deps.store.start(key, roomId, rows[0]!.id, event.time.getTime());

@@ -25,6 +25,11 @@ export type IncidentAction =
   | { type: 'plain' }
   /** A DOWN with no open incident: its message is the root of a new incident. */
   | { type: 'open' }
+  /**
+   * A DOWN that starts a new outage while one is still open: the monitor came back unannounced in between (Kuma
+   * notifies no recovery out of maintenance). The old incident is closed and the DOWN opens a new one.
+   */
+  | { type: 'reopen'; incident: OpenIncident }
   /** A DOWN while the incident is open: posted in its thread (or plainly, without threads). */
   | { type: 'resend'; incident: OpenIncident; inThread: boolean }
   /** A resend of an acknowledged incident: nothing is posted. */
@@ -44,12 +49,14 @@ export function nameOfKey(key: string): string {
 }
 
 /** Decides what an event does, given the route's mode and the (monitor, room) incident open now, if any. */
-export function decide(event: Pick<AlertEvent, 'status' | 'name'>, mode: IncidentMode, open: OpenIncident | undefined): IncidentAction {
+export function decide(event: Pick<AlertEvent, 'status' | 'name' | 'heartbeatJSON'>, mode: IncidentMode, open: OpenIncident | undefined): IncidentAction {
   // Without a monitor's name (a text no source could read) every such alert would share one incident.
   if (mode === 'off' || event.name === '') return { type: 'plain' };
   const thread = mode === 'thread' || mode === 'both';
   if (event.status === 'down') {
     if (!open) return { type: 'open' };
+    // Kuma's `important` DOWN is a change to DOWN (from UP, PENDING or maintenance); a resend is not important.
+    if (event.heartbeatJSON?.important === true) return { type: 'reopen', incident: open };
     if (open.ackedBy !== null) return { type: 'silent', incident: open };
     return { type: 'resend', incident: open, inThread: thread };
   }

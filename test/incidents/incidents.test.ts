@@ -177,6 +177,22 @@ describe('incidents', () => {
     expect(edit!.content['m.mentions']).toEqual({});
   });
 
+  it('an outage after a recovery nobody was told of (out of maintenance) gets its own message, even after an acknowledgement', async () => {
+    const t = await setUp({ groupWait: 0 });
+    const important = (e: AlertEvent): AlertEvent => ({ ...e, heartbeatJSON: { ...e.heartbeatJSON, important: true } });
+    const [root] = t.vigie.dispatch(important(event('api', 'down')));
+    await waitFor('the first outage', () => t.messages().length === 1);
+    const store = new IncidentStore(t.vigie.db);
+    store.ack(store.byRoot(root!.id)[0]!.id, '@alice:localhost');
+    // DOWN → MAINTENANCE → UP sends nothing (Kuma's rules); the next change to DOWN is a new outage.
+    t.vigie.dispatch(important(event('api', 'down')));
+    await waitFor('the second outage', () => t.messages().length === 2);
+    const second = t.messages()[1]!;
+    expect(relation(second)).toBeUndefined();
+    expect(second.content.body).toMatch(/^🔴 \*\*DOWN — api\*\*/);
+    expect(store.openAll().map((i) => i.rootRowId)).not.toContain(root!.id);
+  });
+
   it('a recovery after a restart still lands in the thread and edits the root', async () => {
     const t = await setUp({ groupWait: 0 });
     t.vigie.dispatch(event('api', 'down', new Date(Date.now() - 5 * 60_000)));
