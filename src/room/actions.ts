@@ -58,16 +58,25 @@ function held(target: string, monitors: readonly KnownMonitor[]): string[] {
   return monitors.filter((m) => m.name === target || m.tags.includes(target)).map((m) => m.name);
 }
 
-function mute(target: string, durationMs: number, by: string, deps: CommandDeps): string {
+/** The monitor name or tag a typed target means, as configured ("api" for "API"); the target itself if none. */
+function canonical(target: string, monitors: readonly KnownMonitor[]): string {
+  const wanted = target.toLowerCase();
+  const names = [...monitors.map((m) => m.name), ...monitors.flatMap((m) => m.tags)];
+  return names.find((name) => name === target) ?? names.find((name) => name.toLowerCase() === wanted) ?? target;
+}
+
+function mute(typed: string, durationMs: number, by: string, deps: CommandDeps): string {
+  const target = canonical(typed, deps.monitors());
   const names = held(target, deps.monitors());
-  if (names.length === 0) return `Nothing to mute: no monitor is named or tagged "${target}". ${known(deps.monitors())}`;
+  if (names.length === 0) return `Nothing to mute: no monitor is named or tagged "${typed}". ${known(deps.monitors())}`;
   const { untilMs } = deps.mutes.mute(target, deps.now() + durationMs, by);
   return `🔇 Muted for ${formatDuration(durationMs)}, until ${clockTime(untilMs, deps.now(), deps.timezone)}: ${names.join(', ')}. `
     + `Checks are skipped and no alert is sent; \`!vigie unmute ${target}\` ends it sooner.`;
 }
 
-function unmute(target: string, deps: CommandDeps): string {
-  if (!deps.mutes.unmute(target)) return `"${target}" is not muted.`;
+function unmute(typed: string, deps: CommandDeps): string {
+  const target = canonical(typed, deps.monitors());
+  if (!deps.mutes.unmute(target) && !deps.mutes.unmute(typed)) return `"${typed}" is not muted.`;
   const names = held(target, deps.monitors());
   return `🔔 Unmuted: ${names.length > 0 ? names.join(', ') : target}. Checks and alerts resume from the next check.`;
 }

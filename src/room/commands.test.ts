@@ -11,6 +11,9 @@ describe('parseCommand', () => {
     ['!VIGIE Status', { kind: 'status' }],
     ['  !vigie   status  ', { kind: 'status' }],
     ['!vigie status\n> quoted text below', { kind: 'status' }],
+    // A reply with the (older) fallback: the quoted lines and the blank line come first.
+    ['> <@vigie:x> 🔴 **DOWN — api**\n> Target: https://api\n\n!vigie ack api', { kind: 'ack', monitor: 'api' }],
+    ['> <@vigie:x> 🔴 **DOWN — api**\n\nthanks', undefined],
     ['!vigie ack Site web', { kind: 'ack', monitor: 'Site web' }],
     ['!vigie ack "Site web"', { kind: 'ack', monitor: 'Site web' }],
     ['!vigie ack', { kind: 'help', problem: 'ack needs a monitor name, e.g. !vigie ack Site web' }],

@@ -26,8 +26,13 @@ export const USAGE = [
 
 /** Parses a message body; undefined when the message is not addressed to Vigie. */
 export function parseCommand(body: string): Command | undefined {
-  // Only the first line counts: a reply fallback or a pasted log below must not change the command.
-  const line = (body.split('\n')[0] ?? '').trim();
+  // Only the first line counts (a pasted log below must not change the command), after the quoted lines of a reply
+  // fallback, which clients that still send one put first ("> <@vigie:x> …", then a blank line).
+  const lines = body.split('\n');
+  let first = 0;
+  while (first < lines.length && lines[first]!.startsWith('>')) first += 1;
+  if (first > 0 && lines[first]?.trim() === '') first += 1;
+  const line = (lines[first] ?? '').trim();
   const [head = '', ...words] = line.split(/\s+/);
   if (head.toLowerCase() !== COMMAND_PREFIX) return undefined;
   const [verb = 'help', ...args] = words;
