@@ -83,6 +83,24 @@ describe('SyncLoop', () => {
     expect(calls[0]!.since).toBe('s7');
   });
 
+  it('leaves the bot\'s own messages out of the filter, and saves the token only once what it emitted is acted on', async () => {
+    const { api, calls } = fakeApi([answer('s8', { '!ops:x': [message('$1', '@alice:x', '!vigie status')] })]);
+    const token = memoryToken('s7');
+    let release: () => void = () => undefined;
+    const acted = new Promise<void>((resolve) => { release = resolve; });
+    const loop = new SyncLoop({ api, token, logger: silentLogger(), settled: () => acted });
+    loop.start();
+    await until(() => calls.length === 1);
+    expect((JSON.parse(calls[0]!.filter!) as { room: { timeline: { not_senders: string[] } } }).room.timeline.not_senders).toEqual([BOT]);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The command is still being handled: a crash now must replay it, so the token has not moved.
+    expect(token.get()).toBe('s7');
+    release();
+    await until(() => calls.length === 2);
+    await loop.stop();
+    expect(token.get()).toBe('s8');
+  });
+
   it('emits invites with their inviter, even on the first sync', async () => {
     const { api, calls } = fakeApi([answer('s1', {}, {
       '!new:x': [

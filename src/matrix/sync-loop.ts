@@ -17,13 +17,15 @@ const TIMELINE_LIMIT = 50;
  * them), and invites (never filtered). To-device messages and device lists are not filterable and always come, for
  * encryption's onSync subscriber.
  */
-export function roomSyncFilter(encrypted: boolean): string {
+export function roomSyncFilter(encrypted: boolean, botUserId?: string): string {
   const types = ['m.room.message', 'm.reaction', ...(encrypted ? ['m.room.encrypted'] : [])];
+  // The bot's own messages (alerts, answers) would fill the timeline's limit and push people's commands out of it.
+  const notSenders = botUserId === undefined ? {} : { not_senders: [botUserId] };
   return JSON.stringify({
     presence: { not_types: ['*'] },
     account_data: { not_types: ['*'] },
     room: {
-      timeline: { types, limit: TIMELINE_LIMIT },
+      timeline: { types, limit: TIMELINE_LIMIT, ...notSenders },
       state: { not_types: ['*'] },
       ephemeral: { not_types: ['*'] },
       account_data: { not_types: ['*'] },
@@ -78,6 +80,8 @@ export interface SyncLoopOptions {
   backoff?: { minMs: number; maxMs: number };
   /** Decrypts messages of encrypted rooms (run after the onSync subscribers took the answer's room keys); default none. */
   decrypt?: RoomDecryptor;
+  /** Resolves once the events emitted so far are acted on: the token is saved after it, so a crash replays them. */
+  settled?: () => Promise<void>;
 }
 
 const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : {});
@@ -90,13 +94,12 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
   private userId: string | undefined;
   private running: Promise<void> | undefined;
   private failures = 0;
-  private readonly filter: string;
+  private filter: string | undefined;
 
   constructor(private readonly options: SyncLoopOptions) {
     super();
     this.log = options.logger.child({ component: 'sync' });
     this.userId = options.userId;
-    this.filter = roomSyncFilter(options.decrypt !== undefined);
   }
 
   /** Hands every /sync answer to `subscriber` (encryption reads to_device and device_lists); returns the unsubscribe. */
@@ -139,6 +142,7 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
   /** One /sync: subscribers first, then the events, then the token (a crash before it replays, never skips). */
   private async syncOnce(signal: AbortSignal): Promise<void> {
     const since = this.options.token.get();
+    this.filter ??= roomSyncFilter(this.options.decrypt !== undefined, this.userId);
     const response = await this.options.api.sync(
       { since, timeoutMs: since === undefined ? 0 : this.options.timeoutMs ?? SYNC_TIMEOUT_MS, filter: this.filter }, signal);
     for (const subscriber of this.subscribers) await subscriber(response);
@@ -148,12 +152,17 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     // The first sync of a database holds the rooms' history: old commands are not acted on, only what comes after.
     if (since !== undefined) await this.emitTimeline(record(rooms.join));
     else this.log.info('first sync: the rooms\' history is skipped, Vigie answers what is said from now on');
+    await this.options.settled?.();
     this.options.token.set(response.next_batch as string);
   }
 
   private async emitTimeline(join: Record<string, unknown>): Promise<void> {
     for (const [roomId, section] of Object.entries(join)) {
-      const events = record(record(section).timeline).events;
+      const timeline = record(record(section).timeline);
+      const events = timeline.events;
+      if (timeline.limited === true) {
+        this.log.warn({ roomId, limit: TIMELINE_LIMIT }, 'more was said in the room since the last sync than one sync carries: commands and reactions before the last ones were skipped');
+      }
       if (!Array.isArray(events)) continue;
       for (const raw of events) {
         let event = roomEvent(raw);

@@ -57,6 +57,8 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
   const loop = new SyncLoop({
     api: deps.api, token: kvValue(deps.db, SYNC_TOKEN_KEY), logger: deps.logger, userId: deps.userId, timeoutMs: deps.syncTimeoutMs,
     decrypt: deps.encryption?.decrypt,
+    // The token moves on only once the commands and reactions of a sync are acted on.
+    settled: () => handler.idle(),
   });
   if (deps.encryption) loop.onSync(deps.encryption.onSync);
   const handler = new RoomHandler({
