@@ -4,7 +4,7 @@ import { DEFAULT_RETRY_POLICY, backoffMs, decideRetry, describeFailure, type Ret
 
 const policy = (random = 0.5): RetryPolicy => ({ ...DEFAULT_RETRY_POLICY, random: () => random });
 const ctx = { roomId: '!ops:example.org', pendingInRoom: 3, pendingTotal: 7 };
-const mx = (errcode: string, status: number, retryAfterMs?: number): MatrixError => new MatrixError(errcode, status, 'server says no', retryAfterMs);
+const mx = (errcode: string, status: number, retryAfterMs?: number, message = 'server says no'): MatrixError => new MatrixError(errcode, status, message, retryAfterMs);
 
 describe('decideRetry', () => {
   it.each([
@@ -27,6 +27,8 @@ describe('decideRetry', () => {
     ['M_FORBIDDEN parks the room', mx('M_FORBIDDEN', 403), 1, { action: 'park', scope: 'room' }],
     ['M_NOT_FOUND parks the room', mx('M_NOT_FOUND', 404), 1, { action: 'park', scope: 'room' }],
     ['another 4xx parks the room', mx('M_UNKNOWN', 400), 1, { action: 'park', scope: 'room' }],
+    ['Synapse refusing a relation rejects that message only', mx('M_UNKNOWN', 400, undefined, 'Can\'t send relation to unknown event'), 1, { action: 'reject' }],
+    ['an invalid parameter rejects that message only', mx('M_INVALID_PARAM', 400), 1, { action: 'reject' }],
     ['M_TOO_LARGE rejects the message', mx('M_TOO_LARGE', 413), 1, { action: 'reject' }],
     ['a bare 413 rejects the message', mx('M_UNKNOWN', 413), 1, { action: 'reject' }],
     ['M_BAD_JSON rejects the message', mx('M_BAD_JSON', 400), 1, { action: 'reject' }],

@@ -66,13 +66,23 @@ export function decideRetry(error: unknown, attempt: number, policy: RetryPolicy
   if (error.errcode === 'M_UNRECOGNIZED') {
     return { action: 'park', scope: 'all', reason: endpointReason(error, context, policy) };
   }
-  if (MESSAGE_ERRCODES.has(error.errcode) || error.status === 413) {
+  if (MESSAGE_ERRCODES.has(error.errcode) || error.status === 413 || refusesThisMessage(error)) {
     return { action: 'reject', reason: rejectReason(error, context) };
   }
   if (error.status === 408 || error.status >= 500 || error.status < 400) {
     return { action: 'retry', kind: 'server', delayMs: backoffMs(attempt, policy) };
   }
   return { action: 'park', scope: 'room', reason: roomReason(error, context, policy) };
+}
+
+/**
+ * A 400 about this message, not the room: Synapse's relation checks ("Can't send relation to unknown event", "Cannot
+ * start threads from an event with a relation", in M_UNKNOWN) or a parameter it refuses. Parking the room for it would
+ * hold every later alert behind a message that can never go.
+ */
+function refusesThisMessage(error: MatrixError): boolean {
+  if (error.status !== 400 || error.errcode.startsWith('VIGIE_')) return false;
+  return error.errcode === 'M_INVALID_PARAM' || /relation|thread/i.test(error.message);
 }
 
 /** Exponential backoff with jitter, capped at `maxBackoffMs` (jitter included) and never below 1 ms. */

@@ -31,8 +31,10 @@ export function withFirstLine(root: MessageContent, line: string): MessageConten
  */
 export function replaceRoot(replacement: MessageContent): MessageContent {
   const newContent: MessageContent = { ...withoutRelations(replacement), 'm.mentions': {} };
-  const edit: MessageContent = { ...newContent, body: `* ${text(newContent.body)}` };
-  if (typeof newContent.formatted_body === 'string') edit.formatted_body = `* ${newContent.formatted_body}`;
+  // The fallback is its first line ("* ✅ Resolved after 12 min"): the whole text twice (fallback and m.new_content)
+  // made the edit of a long root larger than the 64 KiB Synapse takes, so the recovery was never shown.
+  const { format: _format, formatted_body: _html, ...plain } = newContent;
+  const edit: MessageContent = { ...plain, body: `* ${text(newContent.body).split('\n', 1)[0]}` };
   return { ...edit, 'm.new_content': newContent, 'm.relates_to': { rel_type: 'm.replace', event_id: '' } };
 }
 

@@ -5,6 +5,15 @@ import { mentionsOf, unionMentions, withMentions } from './mentions.js';
 describe('withMentions', () => {
   const plain = toMessageContent({ body: '🔴 API is down\nsee @room <b>now</b>' }, 'm.text');
 
+  it('keeps the pings (m.mentions) but drops the HTML of a text too large for both, so the homeserver takes it', () => {
+    const large = toMessageContent({ body: '<&>'.repeat(12_000) }, 'm.text');
+    const content = withMentions(large, { mentions: ['@alice:x'] });
+    expect(content['m.mentions']).toEqual({ user_ids: ['@alice:x'] });
+    expect(content.body).toMatch(/^@alice:x: <&>/);
+    expect(content).not.toHaveProperty('formatted_body');
+    expect(Buffer.byteLength(JSON.stringify(content))).toBeLessThan(65_536 - 2_000);
+  });
+
   it('leaves a route without mentions alone: the empty m.mentions pings nobody', () => {
     expect(withMentions(plain, {})).toBe(plain);
     expect(withMentions(plain, { mentions: [], atRoom: false })['m.mentions']).toEqual({});

@@ -1,4 +1,5 @@
 // Mentions a route asks for: m.mentions, the names in front of the body and pills in the HTML. Monitors' text never pings.
+import { MAX_TEXT_BYTES, textBytes } from '../alert/render/message.js';
 
 /** Who a route pings: users (by id) and, only when the route says so, the whole room. */
 export interface MentionOptions {
@@ -34,13 +35,13 @@ export function withMentions(content: Record<string, unknown>, options: MentionO
   const mentions: Record<string, unknown> = {};
   if (users.length > 0) mentions.user_ids = users;
   if (atRoom) mentions.room = true;
-  return {
-    ...content,
-    body: `${names.join(' ')}: ${body}`,
-    format: 'org.matrix.custom.html',
-    formatted_body: `${pills.join(' ')}: ${html}`,
-    'm.mentions': mentions,
-  };
+  const mentioned = { body: `${names.join(' ')}: ${body}`, html: `${pills.join(' ')}: ${html}` };
+  // m.mentions alone pings them: a text too large for its HTML pills too goes without (the homeserver would refuse it).
+  if (textBytes(mentioned) > MAX_TEXT_BYTES) {
+    const { format: _format, formatted_body: _html, ...plain } = content;
+    return { ...plain, body: mentioned.body, 'm.mentions': mentions };
+  }
+  return { ...content, body: mentioned.body, format: 'org.matrix.custom.html', formatted_body: mentioned.html, 'm.mentions': mentions };
 }
 
 /** The mentions a content already carries (e.g. a row about to be merged into a group), to put on its replacement. */

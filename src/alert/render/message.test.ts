@@ -26,4 +26,13 @@ describe('toMessageContent', () => {
       formatted_body: '<p><strong>Down</strong></p>', 'm.mentions': {},
     });
   });
+
+  it('replaces half of an emoji (a monitor\'s text cut inside it) with U+FFFD: no homeserver can encode it', () => {
+    const cut = 'keyword found in: 🔴 Down'.slice(0, 19);
+    const content = toMessageContent({ body: `${cut} …`, html: `<p>${cut}</p>` }, 'm.text');
+    expect(content.body).toBe('keyword found in: \uFFFD …');
+    expect(content.formatted_body).toBe('<p>keyword found in: \uFFFD</p>');
+    expect(Buffer.from(JSON.stringify(content), 'utf8').toString('utf8')).toBe(JSON.stringify(content));
+    expect(toMessageContent({ body: 'pair kept: 🔴' }, 'm.text').body).toBe('pair kept: 🔴');
+  });
 });

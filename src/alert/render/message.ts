@@ -37,6 +37,17 @@ export function fitted(rendered: RenderedMessage): RenderedMessage {
   return { body: body.length === total ? body : `${body}\n… (cut: ${total - body.length} more characters)` };
 }
 
+/** Half of a surrogate pair with no other half (a monitor's text cut in the middle of an emoji). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * The text with each lone surrogate replaced by U+FFFD: it cannot be encoded in UTF-8, so Synapse fails the event
+ * (500, retried for ever, the room blocked) and Conduit refuses it (400). String.prototype.toWellFormed, before ES2024.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}
+
 /** Matrix message types an alert may be sent as (`m.notice` does not notify under default push rules). */
 export type AlertMsgtype = 'm.text' | 'm.notice';
 
@@ -56,10 +67,10 @@ export function shapeText(text: string): string {
  */
 export function toMessageContent(rendered: RenderedMessage, msgtype: AlertMsgtype): Record<string, unknown> {
   const { body, html } = fitted(rendered);
-  const content: Record<string, unknown> = { msgtype, body };
+  const content: Record<string, unknown> = { msgtype, body: wellFormed(body) };
   if (html !== undefined) {
     content.format = 'org.matrix.custom.html';
-    content.formatted_body = html;
+    content.formatted_body = wellFormed(html);
   }
   content['m.mentions'] = {};
   return content;
