@@ -61,6 +61,8 @@ describe('parseConfig errors name the file, the line and the field', () => {
       'sources.uptimeKuma[0].name', 'expected letters, digits, _ or -'],
     ['two monitors with one name', `${MATRIX}${ROOM}monitors:\n  - { name: Site, type: http, url: "https://a.org" }\n  - { name: Site, type: tcp, hostname: a, port: 1 }\n`, 6,
       'monitors[1].name', 'monitor name \'Site\' is already used by monitor #1'],
+    ['two push monitors with one token', `${MATRIX}${ROOM}monitors:\n  - { name: A, type: push, token: abcdefgh12345678 }\n  - { name: B, type: push, token: abcdefgh12345678 }\n`, 6,
+      'monitors[1].token', 'push monitor \'B\' has the same token as monitor #1 (\'A\'); each push monitor needs its own'],
     ['a monitor of unknown type', `${MATRIX}monitors:\n  - name: Site\n    type: htp\n`, 5, 'monitors[0].type', 'got "htp"'],
     ['a negative maxretries', `${MATRIX}${ROOM}monitors:\n  - name: Site\n    type: http\n    url: https://a.org\n    maxretries: -1\n`, 8,
       'monitors[0].maxretries', 'must be at least 0, got -1'],

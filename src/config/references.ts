@@ -9,7 +9,7 @@ interface Referencing {
   rooms: Record<string, string>;
   templates: Record<string, unknown>;
   routes?: (RouteRule & { rooms: string[]; template: string; match?: { sources?: string[] | undefined } | undefined })[] | undefined;
-  monitors: { name: string; tags: string[]; group?: string | undefined }[];
+  monitors: { name: string; type?: string; tags: string[]; group?: string | undefined }[];
   maintenance: { monitors?: string[] | undefined }[];
   sources: { uptimeKuma: { name: string; rooms?: string[] | undefined; template?: string | undefined }[] };
   matrix: { encryption: { plaintextRooms: string[] } };
@@ -50,6 +50,15 @@ export function checkReferences(config: Referencing, ctx: z.RefinementCtx): void
     checkTemplate(source.template, ['sources', 'uptimeKuma', i, 'template']);
   });
   checkUnique(config.monitors.map((m) => m.name), ['monitors'], 'monitor', report);
+  // One push URL feeds one monitor: two sharing a token would each take the other's pushes (never shown: a secret).
+  const pushTokens = new Map<string, number>();
+  config.monitors.forEach((monitor, i) => {
+    const token = monitor.type === 'push' ? (monitor as { token?: unknown }).token : undefined;
+    if (typeof token !== 'string') return;
+    const earlier = pushTokens.get(token);
+    if (earlier === undefined) pushTokens.set(token, i);
+    else report(['monitors', i, 'token'], `push monitor '${monitor.name}' has the same token as monitor #${earlier + 1} ('${config.monitors[earlier]!.name}'); each push monitor needs its own`);
+  });
   checkMonitorsRouted(config, report);
   const monitorNames = config.monitors.map((m) => m.name);
   config.maintenance.forEach((window, i) => {
