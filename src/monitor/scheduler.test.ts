@@ -41,6 +41,23 @@ describe('Scheduler', () => {
     await scheduler.stop(0);
   });
 
+  it('keeps its pace when the wall clock is stepped back or forward (NTP, a suspended machine)', async () => {
+    const scheduler = new Scheduler();
+    const r = recorder(10_000);
+    scheduler.add('a', r.job, T0 + 500);
+    await vi.advanceTimersByTimeAsync(1_000);
+    vi.setSystemTime(Date.now() - 3_600_000);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(r.starts).toHaveLength(3);
+    vi.setSystemTime(Date.now() + 7_200_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    // Not every missed run at once: the next one comes when its interval is over.
+    expect(r.starts).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(r.starts).toHaveLength(4);
+    await scheduler.stop(0);
+  });
+
   it('starts runs due close together on one 100 ms tick, reporting how late each is', async () => {
     const scheduler = new Scheduler();
     const jobs = [10, 20, 90, 120].map((offset) => ({ offset, r: recorder(60_000) }));

@@ -127,27 +127,40 @@ export class Scheduler {
   private timerAt = Infinity;
   private stopped = false;
   private readonly concurrency: number;
+  /**
+   * The clock runs are timed on: monotonic, so a wall clock stepped back (NTP, a suspended machine) neither stalls
+   * every monitor for the size of the step nor, stepped forward, runs them all at once. The API speaks wall-clock ms.
+   */
   private readonly now: () => number;
+  private readonly wall: () => number;
 
   constructor(private readonly options: SchedulerOptions = {}) {
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
-    this.now = options.now ?? Date.now;
+    // A test's clock drives both, so fake time stays one clock.
+    this.wall = options.now ?? (() => Date.now());
+    this.now = options.now ?? (() => performance.now());
   }
 
-  /** Adds a job whose first run is due at `dueAt` (ms). */
-  add(key: string, job: Job, dueAt: number): void {
+  /** A wall-clock instant on the scheduler's clock. */
+  private fromWall(ms: number): number {
+    return ms - this.wall() + this.now();
+  }
+
+  /** Adds a job whose first run is due at `dueAt` (wall-clock ms). */
+  add(key: string, job: Job, wallDueAt: number): void {
     if (this.entries.has(key)) throw new Error(`a job named ${JSON.stringify(key)} is already scheduled (a bug in Vigie)`);
+    const dueAt = this.fromWall(wallDueAt);
     const entry: Entry = { key, job, due: dueAt, runAt: dueAt, state: 'waiting', generation: 0, again: false };
     this.entries.set(key, entry);
     this.enqueue(entry, dueAt);
   }
 
-  /** Swaps a job's work for its next runs; a waiting job may also move to `dueAt`. */
-  update(key: string, job: Job, dueAt?: number): void {
+  /** Swaps a job's work for its next runs; a waiting job may also move to `dueAt` (wall-clock ms). */
+  update(key: string, job: Job, wallDueAt?: number): void {
     const entry = this.entries.get(key);
     if (!entry) return;
     entry.job = job;
-    if (dueAt !== undefined && entry.state === 'waiting') this.enqueue(entry, dueAt);
+    if (wallDueAt !== undefined && entry.state === 'waiting') this.enqueue(entry, this.fromWall(wallDueAt));
   }
 
   /** Stops a job; a run in progress is aborted and its outcome dropped. */
@@ -167,10 +180,10 @@ export class Scheduler {
     else if (entry.state === 'running') entry.again = true;
   }
 
-  /** When a job runs next (ms), or undefined while it runs or waits for a slot. */
+  /** When a job runs next (wall-clock ms), or undefined while it runs or waits for a slot. */
   dueAt(key: string): number | undefined {
     const entry = this.entries.get(key);
-    return entry?.state === 'waiting' ? entry.runAt : undefined;
+    return entry?.state === 'waiting' ? entry.runAt - this.now() + this.wall() : undefined;
   }
 
   /** Runs in progress. */
