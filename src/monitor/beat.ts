@@ -8,7 +8,7 @@ import { dueExpiryWarning } from './checks/tls-info.js';
 import type { HeartbeatStore, StoredBeat } from './heartbeats.js';
 import { STATUS_NAMES, beatEvent, certificateEvent, type EventSubject } from './kuma-json.js';
 import { openWindow, type MaintenanceWindow } from './maintenance.js';
-import { MAINTENANCE_MESSAGE, nextState, type MonitorState, type Transition } from './state.js';
+import { DOWN, MAINTENANCE_MESSAGE, nextState, UP, type MonitorState, type Transition } from './state.js';
 
 const DEFAULT_TLS_THRESHOLDS = [14, 7, 1];
 
@@ -86,7 +86,9 @@ export async function runBeat(ctx: BeatContext, m: LiveMonitor, signal: AbortSig
   const subject: EventSubject = { monitor: config, id: m.id, hostnameOrURL: check.hostnameOrURL };
   const alerts: EventStatus[] = [];
   if (notify) {
-    const event = beatEvent(subject, beat, ctx.timezone);
+    // A recovery tells when the outage began (Kuma's lastDownTime: its important DOWN beat, when the status changed).
+    const lastDownTime = beat.status === UP && m.state?.status === DOWN ? m.changedAt : undefined;
+    const event = beatEvent(subject, beat, ctx.timezone, lastDownTime);
     // The alert is queued in the transaction that stores the state which sent it.
     ctx.store.recordNow(beat, saved, () => ctx.dispatch(event));
     alerts.push(event.status);

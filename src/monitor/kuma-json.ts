@@ -114,9 +114,9 @@ export function monitorJSON(monitor: MonitorFields, id: number, maintenance = fa
 }
 
 /** Kuma's `heartbeatJSON` of a beat: `time` in UTC as Kuma stores it, `localDateTime` on the configured zone's clock. */
-export function heartbeatJSON(beat: StoredBeat, timezone: string): KumaJSON {
+export function heartbeatJSON(beat: StoredBeat, timezone: string, lastDownTime?: number): KumaJSON {
   const offset = zoneClock(timezone).offsetMs(beat.time);
-  return {
+  const json: KumaJSON = {
     monitorID: beat.monitorId,
     status: beat.status,
     time: kumaTime(beat.time),
@@ -128,6 +128,8 @@ export function heartbeatJSON(beat: StoredBeat, timezone: string): KumaJSON {
     timezoneOffset: kumaOffset(offset),
     localDateTime: kumaTime(beat.time + offset, false),
   };
+  if (lastDownTime !== undefined) json.lastDownTime = kumaTime(lastDownTime);
+  return json;
 }
 
 /** The event status of a beat status. */
@@ -141,13 +143,13 @@ export interface EventSubject {
 }
 
 /** The alert for a notified beat; `msg` is Kuma's line "[name] [🔴 Down] message". */
-export function beatEvent(subject: EventSubject, beat: StoredBeat, timezone: string): AlertEvent {
+export function beatEvent(subject: EventSubject, beat: StoredBeat, timezone: string, lastDownTime?: number): AlertEvent {
   const { monitor } = subject;
   const label = beat.status === UP ? '✅ Up' : '🔴 Down';
   return {
     source: 'monitor', status: STATUS_NAMES[beat.status], name: monitor.name, hostnameOrURL: subject.hostnameOrURL,
     msg: `[${monitor.name}] [${label}] ${beat.msg}`, time: new Date(beat.time), tags: [...monitor.tags], group: monitor.group,
-    heartbeatJSON: heartbeatJSON(beat, timezone), monitorJSON: monitorJSON(monitor, subject.id),
+    heartbeatJSON: heartbeatJSON(beat, timezone, lastDownTime), monitorJSON: monitorJSON(monitor, subject.id),
   };
 }
 

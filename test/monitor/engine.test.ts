@@ -44,6 +44,8 @@ describe('the monitor engine, end to end', () => {
     await waitFor('the UP alert', () => second.messages().length === 2);
     expect(second.messages()[1]).toBe('✅ Up Site: 200 - OK');
     expect(second.engine.snapshot()[0]).toMatchObject({ name: 'Site', status: 'up', retries: 0 });
+    // The recovery says when the outage began (Kuma's lastDownTime), though it began before the restart.
+    expect(second.events.at(-1)!.heartbeatJSON).toMatchObject({ status: 1, lastDownTime: first.events[0]!.heartbeatJSON!.time });
   });
 
   it('checks nothing and alerts nothing while a maintenance window holds the monitor', async () => {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDispatch } from '../../src/alert/dispatch.js';
+import type { AlertEvent } from '../../src/alert/event.js';
 import { compileTemplates } from '../../src/alert/render/templates.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -53,6 +54,8 @@ export interface EngineRun {
   engine: MonitorEngine;
   db: Database;
   beats: BeatReport[];
+  /** The alerts dispatched by this engine, oldest first. */
+  events: AlertEvent[];
   /** Bodies of the messages queued so far, oldest first. */
   messages(): string[];
   /** Stops the engine and closes the database; again does nothing. */
@@ -69,8 +72,9 @@ export async function startEngine(yaml: string, dbPath: string): Promise<EngineR
     rules: config.routes, rooms: config.rooms, templates: compileTemplates(config.templates, { timezone: config.timezone }),
     msgtype: config.matrix.msgtype, outbox, onQueued: () => undefined, logger,
   });
+  const events: AlertEvent[] = [];
   const engine = new MonitorEngine({
-    db, monitors: config.monitors, dispatch, logger, timezone: config.timezone, maintenance: config.maintenance,
+    db, monitors: config.monitors, dispatch: (event, options) => { events.push(event); return dispatch(event, options); }, logger, timezone: config.timezone, maintenance: config.maintenance,
     pushes: new PushRegistry(), retentionMs: config.store.heartbeatRetention,
   });
   const beats: BeatReport[] = [];
@@ -79,7 +83,7 @@ export async function startEngine(yaml: string, dbPath: string): Promise<EngineR
   const read = db.prepare<[], string>('SELECT content FROM outbox_payload ORDER BY id').pluck();
   let stopped = false;
   return {
-    config, engine, db, beats,
+    config, engine, db, beats, events,
     messages: () => read.all().map((content) => (JSON.parse(content) as { body: string }).body),
     async stop() {
       if (stopped) return;
