@@ -18,6 +18,8 @@ export interface BoundCheck {
   /** The check's own time limit (ms). */
   timeout: number;
   run(signal: AbortSignal): Promise<CheckResult>;
+  /** A maintenance window skipped the check (a push received during it must not count after it). */
+  skipped?(): void;
 }
 
 /** A running monitor: its config, its check, and what the state machine remembers. */
@@ -71,6 +73,7 @@ export async function runBeat(ctx: BeatContext, m: LiveMonitor, signal: AbortSig
   const startedAt = ctx.now();
   const window = openWindow(ctx.windows, config, startedAt);
   const clock = performance.now();
+  if (window) check.skipped?.();
   const result = window ? SKIPPED : await runCheck(ctx.log, config.name, check, signal);
   const durationMs = window ? 0 : performance.now() - clock;
   if (m.removed || cancelled(signal)) return undefined;

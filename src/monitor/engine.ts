@@ -249,6 +249,7 @@ export class MonitorEngine extends EventEmitter<EngineEvents> {
       hostnameOrURL: definition.hostnameOrURL(config),
       timeout: typeof config.timeout === 'number' ? config.timeout : 30_000,
       run: (signal) => definition.run(config, signal),
+      skipped: definition.skipped ? () => definition.skipped?.(config) : undefined,
     };
   }
 

@@ -29,6 +29,13 @@ describe('push check', () => {
     expect(registry.lastPush(TOKEN)).toMatchObject({ msg: 'backup done' });
   });
 
+  it('spends a push received during a maintenance window: after it, the job must push again', async () => {
+    const { registry, check, target } = setup();
+    registry.record(TOKEN, { status: 'up', msg: 'pushed during the window', ping: null });
+    check.skipped!(target);
+    expect(await check.run(target, never())).toEqual({ status: 'down', message: NO_PUSH_MESSAGE });
+  });
+
   it('passes on a pushed DOWN with its message', async () => {
     const { registry, check, target } = setup();
     registry.record(TOKEN, { status: 'down', msg: 'disk full', ping: null });

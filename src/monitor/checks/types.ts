@@ -38,4 +38,6 @@ export interface CheckDefinition<T> {
   run(target: T, signal: AbortSignal): Promise<CheckResult>;
   /** Kuma's `hostnameOrURL` for this target (its `extractAddress` rule). */
   hostnameOrURL(target: T): string;
+  /** Called instead of run when a maintenance window skips the check: what came in until then is spent. */
+  skipped?(target: T): void;
 }
