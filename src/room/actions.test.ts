@@ -27,4 +27,11 @@ describe('mute and unmute', () => {
     expect(muted).toEqual(['API', 'Prod']);
     expect(await runCommand({ kind: 'unmute', target: 'api' }, ctx, d)).toMatch(/^🔔 Unmuted: API\./);
   });
+
+  it('lists at most 30 monitors when a target is unknown, so the answer stays one a homeserver takes', async () => {
+    const many: KnownMonitor[] = Array.from({ length: 700 }, (_, i) => ({ name: `service-${i}`, tags: [], status: 'down', since: null, message: null, maintenance: null }));
+    const { deps: d } = deps(many);
+    const answer = await runCommand({ kind: 'mute', target: 'prdo', durationMs: 60_000 }, ctx, d);
+    expect(answer).toMatch(/^Nothing to mute: no monitor is named or tagged "prdo"\. Monitors: service-0, .*service-29 … and 670 more\.$/);
+  });
 });

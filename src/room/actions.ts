@@ -81,8 +81,16 @@ function unmute(typed: string, deps: CommandDeps): string {
   return `🔔 Unmuted: ${names.length > 0 ? names.join(', ') : target}. Checks and alerts resume from the next check.`;
 }
 
+/** At most this many names in a refusal's list of what exists: a typo among 700 monitors needs a hint, not all of them. */
+const KNOWN_LISTED = 30;
+
 function known(monitors: readonly KnownMonitor[]): string {
   if (monitors.length === 0) return 'Vigie runs no monitors of its own here.';
   const tags = [...new Set(monitors.flatMap((m) => m.tags))];
-  return `Monitors: ${monitors.map((m) => m.name).join(', ')}${tags.length > 0 ? `; tags: ${tags.join(', ')}` : ''}.`;
+  return `Monitors: ${listed(monitors.map((m) => m.name))}${tags.length > 0 ? `; tags: ${listed(tags)}` : ''}.`;
+}
+
+function listed(names: readonly string[]): string {
+  if (names.length <= KNOWN_LISTED) return names.join(', ');
+  return `${names.slice(0, KNOWN_LISTED).join(', ')} … and ${names.length - KNOWN_LISTED} more`;
 }
