@@ -27,6 +27,7 @@ describe('decideRetry', () => {
     ['M_FORBIDDEN parks the room', mx('M_FORBIDDEN', 403), 1, { action: 'park', scope: 'room' }],
     ['M_NOT_FOUND parks the room', mx('M_NOT_FOUND', 404), 1, { action: 'park', scope: 'room' }],
     ['another 4xx parks the room', mx('M_UNKNOWN', 400), 1, { action: 'park', scope: 'room' }],
+    ['a redirect parks every room (retrying never follows it)', mx('M_UNKNOWN', 301), 1, { action: 'park', scope: 'all' }],
     ['Synapse refusing a relation rejects that message only', mx('M_UNKNOWN', 400, undefined, 'Can\'t send relation to unknown event'), 1, { action: 'reject' }],
     ['an invalid parameter rejects that message only', mx('M_INVALID_PARAM', 400), 1, { action: 'reject' }],
     ['M_TOO_LARGE rejects the message', mx('M_TOO_LARGE', 413), 1, { action: 'reject' }],

@@ -66,6 +66,10 @@ export function decideRetry(error: unknown, attempt: number, policy: RetryPolicy
   if (error.errcode === 'M_UNRECOGNIZED') {
     return { action: 'park', scope: 'all', reason: endpointReason(error, context, policy) };
   }
+  if (error.status >= 300 && error.status < 400) {
+    // A redirect (http:// to https://, an old address) never turns into an answer by retrying: every room waits for the fix.
+    return { action: 'park', scope: 'all', reason: redirectReason(error, context, policy) };
+  }
   if (MESSAGE_ERRCODES.has(error.errcode) || error.status === 413 || refusesThisMessage(error)) {
     return { action: 'reject', reason: rejectReason(error, context) };
   }
@@ -137,6 +141,10 @@ function accountReason(error: MatrixError, { pendingTotal }: FailureContext): st
 
 function endpointReason(error: MatrixError, { pendingTotal }: FailureContext, policy: RetryPolicy): string {
   return `the homeserver does not know the send endpoint (HTTP ${error.status} ${serverSaid(error)}): matrix.homeserver probably points at something that is not a Matrix homeserver. Fix it (\`vigie doctor\` checks it) and restart Vigie; ${kept(pendingTotal)} (retried every ${minutes(policy.parkedRetryMs)}).`;
+}
+
+function redirectReason(error: MatrixError, { pendingTotal }: FailureContext, policy: RetryPolicy): string {
+  return `the homeserver answered with a redirect (HTTP ${error.status}), which Vigie does not follow for a send: set matrix.homeserver to the address it redirects to (\`vigie doctor\` finds it) and restart Vigie; ${kept(pendingTotal)} (retried every ${minutes(policy.parkedRetryMs)}).`;
 }
 
 function roomReason(error: MatrixError, { roomId, pendingInRoom }: FailureContext, policy: RetryPolicy): string {
