@@ -45,6 +45,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * (500, retried for ever, the room blocked) and Conduit refuses it (400). String.prototype.toWellFormed, before ES2024.
  */
 export function wellFormed(text: string): string {
+  // The native check (Node 20+; not in TypeScript's ES2023 lib) costs ~0.1 µs; the pattern ~1.5 µs per alert text.
+  const native = text as unknown as { isWellFormed?: () => boolean };
+  if (native.isWellFormed?.() === true) return text;
   return text.replace(LONE_SURROGATE, '\uFFFD');
 }
 
