@@ -79,6 +79,11 @@ describe('http check', () => {
 });
 
 describe('http check: keyword', () => {
+  it('reads a compressed page as its text, and is DOWN for one that does not decompress', async () => {
+    expect(await check('/gzip', { keyword: 'All systems OK' })).toMatchObject({ status: 'up', message: "200 - OK, keyword 'All systems OK' found" });
+    expect(await check('/bad-gzip', { keyword: 'x' })).toMatchObject({ status: 'down', message: expect.stringMatching(/^the body says it is gzip-compressed but does not decompress/) as unknown });
+  });
+
   it('is UP when the keyword is in the page', async () => {
     expect(await check('/keyword', { keyword: 'All systems OK' }))
       .toMatchObject({ status: 'up', message: "200 - OK, keyword 'All systems OK' found" });

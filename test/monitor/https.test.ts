@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '../../src/monitor/checks/http.js';
 import { dueExpiryWarning, expiryMessage } from '../../src/monitor/checks/tls-info.js';
@@ -15,6 +17,18 @@ describe('http check over TLS', () => {
     const result = await check('/ok');
     expect(result.status).toBe('down');
     expect(result.message).toBe('self-signed certificate (set ignoreTls: true to accept this certificate)');
+  });
+
+  it('watches the certificate of an http:// URL that redirects to https://', async () => {
+    const redirect = createServer((_req, res) => { res.writeHead(301, { location: `${server.base}/ok` }); res.end(); });
+    await new Promise<void>((resolve) => redirect.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(redirect.address() as AddressInfo).port}/`;
+      const result = await http.run(http.schema.parse({ url, ignoreTls: true }), new AbortController().signal);
+      expect(result).toMatchObject({ status: 'up', tls: { daysRemaining: 6 } });
+    } finally {
+      await new Promise((resolve) => redirect.close(resolve));
+    }
   });
 
   it('records the certificate\'s expiry even with ignoreTls, 6 days ahead', async () => {

@@ -8,6 +8,7 @@ import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 
 /** A running test server. */
 export interface Target {
@@ -34,6 +35,9 @@ const ROUTES: Record<string, Route> = {
   // Headers and half a body, then the connection dies.
   '/half': (_req, res) => { res.writeHead(200, { 'content-length': '1000' }); res.write('partial'); setImmediate(() => res.socket?.destroy()); },
   '/keyword': (_req, res) => { res.setHeader('content-type', 'text/html'); res.end(KEYWORD_PAGE); },
+  // Compressed whatever the client asked, as some servers and CDNs do.
+  '/gzip': (_req, res) => { res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }); res.end(gzipSync(KEYWORD_PAGE)); },
+  '/bad-gzip': (_req, res) => { res.writeHead(200, { 'content-encoding': 'gzip' }); res.end('not gzip at all'); },
   '/json': (_req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(JSON_BODY)); },
   '/big': (_req, res) => res.end('x'.repeat(2 * 1024 * 1024)),
   '/redirect': (_req, res) => { res.writeHead(302, { location: '/ok' }); res.end(); },

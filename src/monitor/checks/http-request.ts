@@ -1,7 +1,9 @@
 // One HTTP exchange for the http check, on node:http (cheaper per check than undici), redirects followed by hand.
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { pipeline } from 'node:stream/promises';
 import { TLSSocket } from 'node:tls';
+import zlib from 'node:zlib';
 import { tlsInfoOf } from './tls-info.js';
 import type { TlsInfo } from './types.js';
 
@@ -70,12 +72,37 @@ function send(url: URL, hop: Hop, exchange: HttpExchange): Promise<IncomingMessa
   });
 }
 
+/**
+ * The body as the server meant it: a compressed one (a server that compresses whatever was asked, or a monitor
+ * sending its own Accept-Encoding) is decompressed, as Kuma's axios does, so a keyword or JSON query reads text.
+ */
+function decoded(response: IncomingMessage): AsyncIterable<Buffer> {
+  const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? zlib.createGunzip()
+    : encoding === 'deflate' ? zlib.createInflate()
+      : encoding === 'br' ? zlib.createBrotliDecompress() : undefined;
+  if (!decoder) return response;
+  // pipeline, so an error on either side (a reset, a corrupt stream) reaches the reader and closes both.
+  pipeline(response, decoder).catch(() => undefined);
+  return decompressing(decoder, encoding);
+}
+
+async function* decompressing(decoder: AsyncIterable<Buffer>, encoding: string): AsyncGenerator<Buffer> {
+  try {
+    yield* decoder;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (!code?.startsWith('Z_') && !code?.startsWith('ERR_BROTLI')) throw error;
+    throw new Error(`the body says it is ${encoding}-compressed but does not decompress (${message})`, { cause: error });
+  }
+}
+
 /** Reads at most `limit` bytes of `response` (kept if `keep`), then lets the rest go. */
-async function readBody(response: IncomingMessage, limit: number, keep: boolean): Promise<{ body: Buffer; truncated: boolean }> {
+async function readBody(response: AsyncIterable<Buffer>, limit: number, keep: boolean): Promise<{ body: Buffer; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   // Reading to the end, even unkept, notices a server that dies halfway through its answer.
-  for await (const chunk of response as AsyncIterable<Buffer>) {
+  for await (const chunk of response) {
     if (keep) chunks.push(chunk);
     size += chunk.length;
     // Leaving the loop destroys the response: a huge page costs at most `limit` bytes.
@@ -99,7 +126,8 @@ export async function exchangeHttp(exchange: HttpExchange): Promise<HttpAnswer> 
   let tls: TlsInfo | undefined;
   for (let hop = 0; ; hop++) {
     const response = await send(url, { method, headers, body }, exchange);
-    if (hop === 0 && response.socket instanceof TLSSocket) tls = tlsInfoOf(response.socket);
+    // The first https hop, as Kuma takes it: an http:// URL redirected to https:// has its certificate watched too.
+    if (tls === undefined && response.socket instanceof TLSSocket) tls = tlsInfoOf(response.socket);
     const status = response.statusCode ?? 0;
     const location = response.headers.location;
     if (REDIRECTS.has(status) && location !== undefined && exchange.maxRedirects > 0) {
@@ -117,7 +145,7 @@ export async function exchangeHttp(exchange: HttpExchange): Promise<HttpAnswer> 
       }
       continue;
     }
-    const read = await readBody(response, exchange.bodyLimit, exchange.keepBody);
+    const read = await readBody(decoded(response), exchange.bodyLimit, exchange.keepBody);
     const answer: HttpAnswer = { status, statusText: response.statusMessage ?? '', ...read };
     if (tls) answer.tls = tls;
     return answer;
