@@ -101,9 +101,12 @@ describe('http check: keyword', () => {
     expect((await check('/keyword', { keyword: 'OK', invertKeyword: true })).message).toMatch(/^keyword 'OK' found but must be absent/);
   });
 
-  it('reads at most 1 MiB and says so', async () => {
+  it('finds a keyword anywhere in a page of several MiB (Kuma reads it whole), and says how far it looked', async () => {
+    expect(await check('/big-needle', { keyword: 'needlé' })).toMatchObject({ status: 'up', message: "200 - OK, keyword 'needlé' found" });
+    expect(await check('/big-needle', { keyword: 'needlé', invertKeyword: true })).toMatchObject({ status: 'down' });
     const result = await check('/big', { keyword: 'needle' });
-    expect(result.message).toContain('only the first 1 MiB was read');
+    expect(result).toMatchObject({ status: 'down' });
+    expect(result.message).toContain('(searched up to 64 MiB)');
     expect(await check('/big')).toMatchObject({ status: 'up' });
   });
 

@@ -40,6 +40,8 @@ const ROUTES: Record<string, Route> = {
   '/bad-gzip': (_req, res) => { res.writeHead(200, { 'content-encoding': 'gzip' }); res.end('not gzip at all'); },
   '/json': (_req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(JSON_BODY)); },
   '/big': (_req, res) => res.end('x'.repeat(2 * 1024 * 1024)),
+  // A keyword past the first MiB, cut across two writes, and a multi-byte character in it.
+  '/big-needle': (_req, res) => { res.write(`${'x'.repeat(3 * 1024 * 1024)}nee`); res.end('dlé at the end'); },
   '/redirect': (_req, res) => { res.writeHead(302, { location: '/ok' }); res.end(); },
   '/see-other': (_req, res) => { res.writeHead(303, { location: '/echo' }); res.end(); },
   '/loop': (_req, res) => { res.writeHead(302, { location: '/loop' }); res.end(); },

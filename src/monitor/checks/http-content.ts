@@ -23,11 +23,12 @@ export function excerpt(text: string, max = 50): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function keywordVerdict(rules: ContentRules & { keyword: string }, text: string, truncated: boolean): ContentVerdict {
-  const found = text.includes(rules.keyword);
+function keywordVerdict(rules: ContentRules & { keyword: string }, text: string, answer: HttpAnswer): ContentVerdict {
+  // Searched in the whole body as it was read (answer.found), beyond the part kept for the excerpt.
+  const found = answer.found ?? text.includes(rules.keyword);
   const quoted = `'${rules.keyword}'`;
   if (found !== rules.invertKeyword) return { pass: true, message: `keyword ${quoted} ${found ? 'found' : 'absent, as wanted'}` };
-  const where = `in "${excerpt(text)}"${truncated ? ' (only the first 1 MiB was read)' : ''}`;
+  const where = `in "${excerpt(text)}"${answer.truncated && !found ? ' (searched up to 64 MiB)' : ''}`;
   return found
     ? { pass: false, message: `keyword ${quoted} found but must be absent (invertKeyword), ${where}` }
     : { pass: false, message: `keyword ${quoted} not found ${where}` };
@@ -38,7 +39,7 @@ export async function checkContent(rules: ContentRules, answer: HttpAnswer): Pro
   const text = answer.body.toString('utf8');
   const said: string[] = [];
   if (rules.keyword !== undefined) {
-    const verdict = keywordVerdict({ ...rules, keyword: rules.keyword }, text, answer.truncated);
+    const verdict = keywordVerdict({ ...rules, keyword: rules.keyword }, text, answer);
     if (!verdict.pass) return verdict;
     said.push(verdict.message);
   }

@@ -26,6 +26,8 @@ export interface HttpExchange {
   bodyLimit: number;
   /** Keep the body read (for keyword or JSON query); otherwise it is read and thrown away. */
   keepBody: boolean;
+  /** Bytes looked for in the whole body, beyond `bodyLimit` (up to SEARCH_LIMIT): a keyword. */
+  find?: Buffer;
   signal: AbortSignal;
 }
 
@@ -36,6 +38,8 @@ export interface HttpAnswer {
   body: Buffer;
   /** The body was longer than `bodyLimit` and was cut. */
   truncated: boolean;
+  /** Whether `find` was in the body (read up to SEARCH_LIMIT); undefined when nothing was looked for. */
+  found?: boolean;
   /** The certificate of the first https hop (the configured URL's server). */
   tls?: TlsInfo;
 }
@@ -97,18 +101,33 @@ async function* decompressing(decoder: AsyncIterable<Buffer>, encoding: string):
   }
 }
 
-/** Reads at most `limit` bytes of `response` (kept if `keep`), then lets the rest go. */
-async function readBody(response: AsyncIterable<Buffer>, limit: number, keep: boolean): Promise<{ body: Buffer; truncated: boolean }> {
+/** How far a body is searched for `find`, kept or not: a keyword near the end of a 50 MB page is still found. */
+export const SEARCH_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Reads at most `limit` bytes of `response` (kept if `keep`), and looks for `find` in the whole body up to
+ * SEARCH_LIMIT, keeping only the bytes where a match may straddle two chunks; then lets the rest go.
+ */
+async function readBody(response: AsyncIterable<Buffer>, limit: number, keep: boolean, find?: Buffer): Promise<Pick<HttpAnswer, 'body' | 'truncated' | 'found'>> {
   const chunks: Buffer[] = [];
   let size = 0;
+  let found = find === undefined ? undefined : false;
+  let tail: Buffer = Buffer.alloc(0);
+  const kept = (): Buffer => Buffer.concat(chunks).subarray(0, limit);
   // Reading to the end, even unkept, notices a server that dies halfway through its answer.
   for await (const chunk of response) {
-    if (keep) chunks.push(chunk);
+    if (keep && size < limit) chunks.push(chunk);
     size += chunk.length;
-    // Leaving the loop destroys the response: a huge page costs at most `limit` bytes.
-    if (size > limit) return { body: Buffer.concat(chunks).subarray(0, limit), truncated: true };
+    if (find !== undefined && found === false) {
+      const window = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
+      found = window.includes(find);
+      tail = window.subarray(Math.max(0, window.length - find.length + 1));
+    }
+    const searching = found === false && size <= SEARCH_LIMIT;
+    // Leaving the loop destroys the response: a huge page costs at most `limit` bytes kept.
+    if (size > limit && !searching) return { body: kept(), truncated: true, found };
   }
-  return { body: Buffer.concat(chunks), truncated: false };
+  return { body: kept(), truncated: size > limit, found };
 }
 
 /** Lets a response we do not need go: drained for reuse on a kept-alive connection, else dropped. */
@@ -145,7 +164,7 @@ export async function exchangeHttp(exchange: HttpExchange): Promise<HttpAnswer> 
       }
       continue;
     }
-    const read = await readBody(decoded(response), exchange.bodyLimit, exchange.keepBody);
+    const read = await readBody(decoded(response), exchange.bodyLimit, exchange.keepBody, exchange.find);
     const answer: HttpAnswer = { status, statusText: response.statusMessage ?? '', ...read };
     if (tls) answer.tls = tls;
     return answer;

@@ -48,7 +48,7 @@ const schema = z.object({
     .min(1).default(['200-299']).describe('Status codes that count as UP: codes ("301") and ranges ("200-299")'),
   maxRedirects: z.int().min(0).max(50).default(10).describe('Redirects followed; 0 checks the first answer itself'),
   ignoreTls: z.boolean().default(false).describe('Accept any certificate (self-signed, expired, wrong name); its expiry is still recorded'),
-  keyword: z.string().min(1).optional().describe('Text the body must contain (case-sensitive; the first 1 MiB is read)'),
+  keyword: z.string().min(1).optional().describe('Text the body must contain (case-sensitive; searched in the first 64 MiB)'),
   invertKeyword: z.boolean().default(false).describe('UP when keyword is absent instead'),
   jsonQuery: z.string().min(1).superRefine(checkJsonata).optional()
     .describe('JSONata expression evaluated on the JSON body, e.g. "status" or "$count(items)"'),
@@ -119,6 +119,7 @@ async function runHttp(target: HttpTarget, signal: AbortSignal): Promise<CheckRe
       url: new URL(target.url), method: target.method, headers: requestHeaders(target), body: target.body,
       maxRedirects: target.maxRedirects, ignoreTls: target.ignoreTls, keepAlive: target.keepAlive,
       bodyLimit: BODY_LIMIT, keepBody: target.keyword !== undefined || target.jsonQuery !== undefined, signal: limit,
+      find: target.keyword === undefined ? undefined : Buffer.from(target.keyword, 'utf8'),
     });
     return await judge(target, answer, elapsedSince(start));
   } catch (error) {
