@@ -61,6 +61,14 @@ describe('discoverHomeserver over https', () => {
     expect(await discoverHomeserver('example.org', { dispatcher })).toMatchObject({ baseUrl: 'https://matrix.example.org', how: 'well-known' });
   });
 
+  it('says a delegated homeserver that does not answer may just be down, rather than blaming the file', async () => {
+    const dispatcher = sites({
+      'https://example.org': { '/.well-known/matrix/client': { body: { 'm.homeserver': { base_url: 'https://down.example.org' } } } },
+    });
+    await expect(discoverHomeserver('example.org', { dispatcher })).rejects.toThrow(
+      /points at https:\/\/down\.example\.org, which does not answer \(.*\); if the homeserver is down or restarting, try again once it is up; if that address is wrong, fix that file$/);
+  });
+
   it('looks for a server name\'s .well-known on the default port, and the homeserver on the given one', async () => {
     const dispatcher = sites({
       'https://example.org': { '/.well-known/matrix/client': { body: { 'm.homeserver': { base_url: 'https://example.org:8448' } } } },

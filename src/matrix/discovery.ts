@@ -79,11 +79,17 @@ export async function discoverHomeserver(input: string, options: DiscoveryOption
 
   // (a) The domain's own delegation comes first: it is how the spec resolves a domain.
   const wellKnown = await probeWellKnown(wellKnownOrigin, env);
+  /** What is wrong with the domain's delegation, and what to do about it. */
   let brokenWellKnown: string | undefined;
+  let fix = 'fix that file, or give the homeserver\'s URL directly';
   if (wellKnown.kind === 'found') {
     const check = await probeVersions(wellKnown.baseUrl, env);
     if (check.ok) return found(check.baseUrl, 'well-known');
-    brokenWellKnown = `${wellKnown.url} points at ${wellKnown.baseUrl}, which is not a working homeserver (${check.reason})`;
+    brokenWellKnown = check.unreachable
+      ? `${wellKnown.url} points at ${wellKnown.baseUrl}, which does not answer (${check.reason})`
+      : `${wellKnown.url} points at ${wellKnown.baseUrl}, which is not a working homeserver (${check.reason})`;
+    // Unreachable is most often a homeserver down or restarting, not a wrong file.
+    if (check.unreachable) fix = 'if the homeserver is down or restarting, try again once it is up; if that address is wrong, fix that file';
   } else if (wellKnown.kind === 'broken') {
     brokenWellKnown = wellKnown.reason;
   }
@@ -93,7 +99,7 @@ export async function discoverHomeserver(input: string, options: DiscoveryOption
   if (direct.ok) return found(direct.baseUrl, 'direct');
   if (brokenWellKnown !== undefined) {
     // A broken delegation must be fixed, not papered over with guesses.
-    throw new DiscoveryError(`${brokenWellKnown}; fix that file, or give the homeserver's URL directly`, env.steps);
+    throw new DiscoveryError(`${brokenWellKnown}; ${fix}`, env.steps);
   }
   if (direct.unreachable && wellKnown.kind === 'absent' && wellKnown.unreachable && isIpOrLocal(url.hostname)) {
     throw new DiscoveryError(`${direct.reason}; check the address and that the homeserver is running`, env.steps);
