@@ -22,7 +22,8 @@ export async function sendTestCommand(options: SendTestOptions, io: CliIO, logge
   requireAccessToken(loaded.config, loaded.path);
   const rooms = Object.keys(loaded.config.rooms);
   if (rooms.length === 0) throw new CliError(`no rooms in ${loaded.path}: add one under rooms:`);
-  const app = await createApp(loaded, { logger });
+  // The lock: a running `vigie run` owns the database (and, in encrypted rooms, the bot's one /sync reader).
+  const app = await createApp(loaded, { logger, lock: true });
   try {
     const rows = app.dispatchWith(perRoomRules(loaded.config))(testEvent());
     const outcomes = await waitForRows(app.deliverer!, rows, (options.timeout ?? 60) * 1000);

@@ -1,4 +1,6 @@
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireLock } from '../../src/store/lock.js';
 import { startHomeserver, type TestHomeserver } from '../support/homeserver.js';
 import { runCli, writeConfig } from '../support/cli.js';
 
@@ -54,6 +56,19 @@ store: { path: ./vigie.db }
     const again = await runCli(['send-test', '--config', config]);
     expect(again.code, again.all).toBe(0);
     expect(hs.messages(ops)).toHaveLength(1);
+  });
+
+  it('refuses to run beside a running Vigie on the same database (one deliverer, one /sync reader)', async () => {
+    const config = writeConfig(`matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }\nrooms: { ops: "!a:localhost" }\nstore: { path: ./vigie.db }\n`, { token });
+    const lock = acquireLock(join(dirname(config), 'vigie.db'));
+    try {
+      const run = await runCli(['send-test', '--config', config]);
+      expect(run.code).toBe(1);
+      // The lock is this test process's own here; another process gets "another Vigie (pid …) is using this database".
+      expect(run.err.join('\n')).toMatch(/is already locked by this process/);
+    } finally {
+      lock.release();
+    }
   });
 
   it('needs a token', async () => {
