@@ -46,4 +46,10 @@ describe('acknowledging by reaction', () => {
     expect(await acknowledger.ackEvent('!elsewhere:x', '$root', '@alice:x')).toEqual({ result: 'none' });
     expect(queued).toEqual([]);
   });
+
+  it('lists the room\'s open incidents for status, with their source', async () => {
+    const { acknowledger } = setup();
+    expect(await acknowledger.openIn!(ROOM)).toEqual([{ monitor: 'api', source: 'uptime-kuma:kuma', startedAt: 1, ackedBy: null }]);
+    expect(await acknowledger.openIn!('!elsewhere:x')).toEqual([]);
+  });
 });

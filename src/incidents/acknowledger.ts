@@ -1,7 +1,7 @@
 // Acknowledging incidents from the room (a 👍 on an alert, `!vigie ack <monitor>`): resends stop, the thread says who.
 import type { Outbox } from '../delivery/outbox.js';
-import type { Acknowledger, AckOutcome } from '../room/acknowledger.js';
-import { nameOfKey } from './policy.js';
+import type { Acknowledger, AckOutcome, OpenIncidentView } from '../room/acknowledger.js';
+import { nameOfKey, sourceOfKey } from './policy.js';
 import { threadReply } from './relations.js';
 import type { Incident, IncidentStore } from './store.js';
 
@@ -37,6 +37,14 @@ export function incidentAcknowledger(deps: AcknowledgerDeps): Acknowledger {
   }
 
   return {
+    async openIn(roomId) {
+      const here: OpenIncidentView[] = [];
+      for (const incident of deps.store.openAll()) {
+        if (!(await inRoom(incident, roomId))) continue;
+        here.push({ monitor: nameOfKey(incident.key), source: sourceOfKey(incident.key), startedAt: incident.startedAt, ackedBy: incident.ackedBy });
+      }
+      return here;
+    },
     async ackMonitor(roomId, monitor, by) {
       const wanted = monitor.trim().toLowerCase();
       const candidates: Incident[] = [];

@@ -42,6 +42,12 @@ export function incidentKey(event: Pick<AlertEvent, 'source' | 'name'>): string 
   return JSON.stringify([event.source, event.name]);
 }
 
+/** The source inside an incident key (`monitor`, `uptime-kuma:<name>`). */
+export function sourceOfKey(key: string): string {
+  const parsed = JSON.parse(key) as unknown;
+  return Array.isArray(parsed) && typeof parsed[0] === 'string' ? parsed[0] : '';
+}
+
 /** The monitor name inside an incident key. */
 export function nameOfKey(key: string): string {
   const parsed = JSON.parse(key) as unknown;

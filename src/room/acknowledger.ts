@@ -12,6 +12,17 @@ export interface Acknowledger {
   ackMonitor(roomId: string, monitor: string, by: string): AckOutcome | Promise<AckOutcome>;
   /** The incident whose message is `eventId` (a reaction on that message). */
   ackEvent(roomId: string, eventId: string, by: string): AckOutcome | Promise<AckOutcome>;
+  /** The incidents open in the room, oldest first (status shows those of every source, Kuma's included). */
+  openIn?(roomId: string): Promise<OpenIncidentView[]>;
+}
+
+/** An open incident as `!vigie status` shows it. */
+export interface OpenIncidentView {
+  monitor: string;
+  /** `monitor` for Vigie's own monitors, `uptime-kuma:<name>` for a Kuma source. */
+  source: string;
+  startedAt: number;
+  ackedBy: string | null;
 }
 
 /** Until incidents are kept, there is never an open incident to acknowledge. */

@@ -35,7 +35,11 @@ export interface CommandContext {
 export async function runCommand(command: Command, ctx: CommandContext, deps: CommandDeps): Promise<string> {
   switch (command.kind) {
     case 'help': return helpText(command.problem);
-    case 'status': return statusText(deps.monitors(), deps.mutes.active(), deps.now(), deps.timezone);
+    case 'status': {
+      // Outages of other sources (Uptime Kuma) are known by their incidents; Vigie's own by their monitors.
+      const incidents = (await deps.acknowledger.openIn?.(ctx.roomId)) ?? [];
+      return statusText(deps.monitors(), deps.mutes.active(), deps.now(), deps.timezone, incidents);
+    }
     case 'ack': return ackText(command.monitor, await deps.acknowledger.ackMonitor(ctx.roomId, command.monitor, ctx.sender));
     case 'mute': return mute(command.target, command.durationMs, ctx.sender, deps);
     case 'unmute': return unmute(command.target, deps);

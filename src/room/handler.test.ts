@@ -35,7 +35,7 @@ describe('RoomHandler', () => {
     expect(queued).toEqual([{
       roomId: ROOM, eventType: 'm.room.message', dedupeKey: 'command:$cmd',
       content: {
-        msgtype: 'm.notice', body: 'Vigie runs no monitors of its own here.', 'm.mentions': { user_ids: ['@mod:x'] },
+        msgtype: 'm.notice', body: 'Vigie runs no monitors of its own here, and no outage reported to it is open in this room.', 'm.mentions': { user_ids: ['@mod:x'] },
         'm.relates_to': { rel_type: 'm.thread', event_id: '$root', is_falling_back: false, 'm.in_reply_to': { event_id: '$cmd' } },
       },
     }]);

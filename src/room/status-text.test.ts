@@ -24,9 +24,19 @@ describe('statusText', () => {
     ].join('\n'));
   });
 
+  it('lists the outages Uptime Kuma reported (their open incidents), with who acknowledged them', () => {
+    const kuma = [
+      { monitor: 'Shop', source: 'uptime-kuma:kuma', startedAt: Date.parse('2025-06-02T12:05:00Z'), ackedBy: '@alice:x' },
+      { monitor: 'API', source: 'monitor', startedAt: Date.parse('2025-06-02T12:05:00Z'), ackedBy: null },
+    ];
+    expect(statusText([], [], NOW, 'Europe/Paris', kuma)).toBe('🔴 Shop — down since 14:05 (35m), from Uptime Kuma kuma, acknowledged by @alice:x');
+    expect(statusText([m('API', 'down', at('2025-06-02T12:05:00Z'), 'refused')], [], NOW, 'Europe/Paris', kuma).split('\n'))
+      .toEqual(['🔴 API — down since 14:05 (35m): refused', '0 up, of 1.', '🔴 Shop — down since 14:05 (35m), from Uptime Kuma kuma, acknowledged by @alice:x']);
+  });
+
   it('says all is well, or that there is nothing to watch', () => {
     expect(statusText([m('API', 'up'), m('Web', 'up')], [], NOW, 'UTC')).toBe('✅ All 2 monitors are up.');
-    expect(statusText([], [], NOW, 'UTC')).toBe('Vigie runs no monitors of its own here.');
+    expect(statusText([], [], NOW, 'UTC')).toBe('Vigie runs no monitors of its own here, and no outage reported to it is open in this room.');
   });
 
   it('writes times in the configured zone, with the date when not today', () => {

@@ -2,6 +2,7 @@
 import { formatDuration } from '../config/duration.js';
 import type { EventStatus } from '../alert/event.js';
 import type { Mute } from './mutes.js';
+import type { OpenIncidentView } from './acknowledger.js';
 
 /** What status needs of a monitor (the engine's snapshot fits). */
 export interface MonitorStatus {
@@ -37,15 +38,29 @@ function line(m: MonitorStatus, now: number, timezone: string): string {
   return `${MARKS[status] ?? '•'} ${m.name} — ${status}${since}${why ? `: ${why}` : ''}`;
 }
 
-/** The status answer; monitors that are up (or not checked yet) are only counted. */
-export function statusText(monitors: readonly MonitorStatus[], mutes: readonly Mute[], now: number, timezone: string): string {
-  if (monitors.length === 0) return 'Vigie runs no monitors of its own here.';
+/** An outage another source reported (Uptime Kuma), from its open incident. */
+function incidentLine(incident: OpenIncidentView, now: number, timezone: string): string {
+  const source = incident.source.startsWith('uptime-kuma:') ? `Uptime Kuma ${incident.source.slice('uptime-kuma:'.length)}` : incident.source;
+  const acked = incident.ackedBy ? `, acknowledged by ${incident.ackedBy}` : '';
+  return `🔴 ${incident.monitor} — down since ${clockTime(incident.startedAt, now, timezone)} (${elapsed(incident.startedAt, now)}), from ${source}${acked}`;
+}
+
+/** The status answer; monitors that are up (or not checked yet) are only counted; other sources' open incidents listed. */
+export function statusText(
+  monitors: readonly MonitorStatus[], mutes: readonly Mute[], now: number, timezone: string, incidents: readonly OpenIncidentView[] = [],
+): string {
+  const elsewhere = incidents.filter((i) => i.source !== 'monitor').map((i) => incidentLine(i, now, timezone));
+  if (monitors.length === 0) {
+    if (elsewhere.length === 0) return 'Vigie runs no monitors of its own here, and no outage reported to it is open in this room.';
+    return [...elsewhere, ...mutes.map((mute) => `🔇 ${mute.target} muted until ${clockTime(mute.untilMs, now, timezone)} by ${mute.by}`)].join('\n');
+  }
   const attention = monitors.filter((m) => m.status === 'down' || m.status === 'pending' || m.status === 'maintenance');
   const up = monitors.filter((m) => m.status === 'up').length;
   const unchecked = monitors.length - attention.length - up;
   const lines = attention.length === 0
     ? [`✅ All ${monitors.length} monitors are up${unchecked > 0 ? ` (${unchecked} not checked yet)` : ''}.`]
     : [...attention.map((m) => line(m, now, timezone)), `${up} up${unchecked > 0 ? `, ${unchecked} not checked yet` : ''}, of ${monitors.length}.`];
+  lines.push(...elsewhere);
   for (const mute of mutes) lines.push(`🔇 ${mute.target} muted until ${clockTime(mute.untilMs, now, timezone)} by ${mute.by}`);
   return lines.join('\n');
 }
