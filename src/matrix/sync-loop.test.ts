@@ -54,18 +54,20 @@ describe('SyncLoop', () => {
         message('$new', '@alice:x', '!vigie status'),
         message('$own', BOT, 'Vigie\'s own notice'),
         message('$edit', '@alice:x', '* !vigie status', { 'm.relates_to': { rel_type: 'm.replace', event_id: '$new' } }),
+        // A typo fixed with ↑: the edit is emitted as the message it makes, under the original's id.
+        message('$fix', '@alice:x', '* !vigie status', { 'm.relates_to': { rel_type: 'm.replace', event_id: '$typo' }, 'm.new_content': { msgtype: 'm.text', body: '!vigie status' } }),
         { event_id: '$r', type: 'm.reaction', sender: '@bob:x', origin_server_ts: 2, content: { 'm.relates_to': { rel_type: 'm.annotation', event_id: '$a', key: '👍' } } },
         { event_id: '$redacted', type: 'm.room.message', sender: '@bob:x', origin_server_ts: 3, content: {} },
       ] }),
     ]);
     const loop = new SyncLoop({ api, token, logger: silentLogger() });
     const seen: string[] = [];
-    loop.on('message', (room, ev: RoomEvent) => seen.push(`message ${room} ${ev.event_id}`));
+    loop.on('message', (room, ev: RoomEvent) => seen.push(`message ${room} ${ev.event_id} ${String(ev.content.body)}`));
     loop.on('reaction', (room, ev: RoomEvent) => seen.push(`reaction ${room} ${ev.event_id}`));
     loop.start();
     await until(() => calls.length === 3);
     await loop.stop();
-    expect(seen).toEqual(['message !ops:x $new', 'reaction !ops:x $r']);
+    expect(seen).toEqual(['message !ops:x $new !vigie status', 'message !ops:x $typo !vigie status', 'reaction !ops:x $r']);
     expect(token.get()).toBe('s2');
     expect(calls.map((c) => [c.since, c.timeoutMs])).toEqual([[undefined, 0], ['s1', 30_000], ['s2', 30_000]]);
     expect((JSON.parse(calls[0]!.filter!) as { room: { timeline: { types: string[] } } }).room.timeline.types).toEqual(['m.room.message', 'm.reaction']);

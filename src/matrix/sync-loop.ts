@@ -169,7 +169,10 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
         if (!event || event.sender === this.userId) continue;
         if (event.type === 'm.room.encrypted') event = await this.decrypted(roomId, event, record(raw));
         if (!event) continue;
-        if (event.type === 'm.room.message' && !isEdit(event)) this.safeEmit('message', roomId, event);
+        if (event.type === 'm.room.message') {
+          const message = isEdit(event) ? editedMessage(event) : event;
+          if (message) this.safeEmit('message', roomId, message);
+        }
         else if (event.type === 'm.reaction') this.safeEmit('reaction', roomId, event);
       }
     }
@@ -230,6 +233,17 @@ function roomEvent(raw: unknown): RoomEvent | undefined {
 /** An edit repeats the message with `* ` in front: acting on it would run the command twice. */
 function isEdit(event: RoomEvent): boolean {
   return record(event.content['m.relates_to']).rel_type === 'm.replace';
+}
+
+/**
+ * An edit as the message it makes, under the original's id: a command fixed with ↑ (a typo) runs, and a command
+ * already answered is not answered again (answers are keyed by that id). Undefined when it carries no new content.
+ */
+function editedMessage(edit: RoomEvent): RoomEvent | undefined {
+  const original = record(edit.content['m.relates_to']).event_id;
+  const content = record(edit.content['m.new_content']);
+  if (typeof original !== 'string' || typeof content.body !== 'string') return undefined;
+  return { ...edit, event_id: original, content };
 }
 
 function describe(error: unknown): string {
