@@ -96,8 +96,10 @@ describe('discoverHomeserver', () => {
     await dead.close();
     const toDead = await site({ '/.well-known/matrix/client': { body: { 'm.homeserver': { base_url: deadUrl } } } });
     const err = await failure(toDead.url);
-    expect(err.message).toContain(`points at ${deadUrl}, which is not a working homeserver`);
+    // Nothing answers there: maybe the homeserver is down, maybe the file is wrong; the message says both.
+    expect(err.message).toContain(`points at ${deadUrl}, which does not answer`);
     expect(err.message).toContain('ECONNREFUSED');
+    expect(err.message).toMatch(/if the homeserver is down or restarting, try again once it is up; if that address is wrong, fix that file$/);
   });
 
   it('still uses the URL itself when it is a homeserver next to a broken .well-known', async () => {
