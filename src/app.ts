@@ -146,7 +146,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       server = await createServer({
         logger: log, metrics: createMetrics({ deliverer, outbox, engine }),
         plugins: [...ingestPlugins(app, prerender, (job) => renderPool?.prepareWebhook(job) ?? Promise.resolve(undefined)), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
-        notReady: () => notReady(db, deliverer),
+        notReady: () => notReady(db), warnings: () => deliveryWarnings(deliverer),
       });
       app.address = await listen(server, config.server.listen);
       log.info({ address: app.address }, 'listening');
@@ -167,7 +167,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       }
     },
     async stop(graceMs = 10_000) {
-      await server?.close();
+      await closeServer(server, graceMs);
       await renderPool?.close();
       await room?.stop();
       await engine?.stop(graceMs);
@@ -259,16 +259,31 @@ function ingestPlugins(
 
 /** Sections read once at start-up: a change to them is applied by a restart, not a reload. */
 function restartNeeded(before: Config, after: Config): string[] {
-  const sections = ['matrix', 'sources', 'store', 'server', 'delivery', 'timezone'] as const;
+  const sections = ['matrix', 'sources', 'store', 'server', 'delivery', 'timezone', 'commands', 'log'] as const;
   return sections.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
 }
 
-function notReady(db: Database, deliverer: Deliverer | undefined): string[] {
-  const problems: string[] = [];
-  if (!db.open) problems.push('the database is closed');
-  if (!deliverer) problems.push('no Matrix access token: alerts are queued, not delivered');
-  for (const park of deliverer?.parked() ?? []) problems.push(`delivery to ${park.roomId} is parked: ${park.reason}`);
-  return problems;
+/** Closes the HTTP server, cutting after `graceMs` the requests still coming in (a client trickling its body). */
+async function closeServer(server: FastifyInstance | undefined, graceMs: number): Promise<void> {
+  if (!server) return;
+  let timer: NodeJS.Timeout | undefined;
+  const closed = server.close();
+  await Promise.race([closed, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
+  clearTimeout(timer);
+  server.server.closeAllConnections();
+  await closed;
+}
+
+function notReady(db: Database): string[] {
+  return db.open ? [] : ['the database is closed'];
+}
+
+/** What keeps alerts from the rooms while Vigie still takes and keeps them. */
+function deliveryWarnings(deliverer: Deliverer | undefined): string[] {
+  const warnings: string[] = [];
+  if (!deliverer) warnings.push('no Matrix access token: alerts are queued, not delivered');
+  for (const park of deliverer?.parked() ?? []) warnings.push(`delivery to ${park.roomId} is parked: ${park.reason}`);
+  return warnings;
 }
 
 /** A test event in Kuma's shape (heartbeat and monitor null), as `vigie send-test` sends it. */

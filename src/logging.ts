@@ -7,6 +7,8 @@ export type { Logger };
 const REDACTED_KEYS = [
   'accessToken', 'access_token', 'token', 'password', 'authorization', 'Authorization',
   'ingestToken', 'recoveryKey', 'secret',
+  // Node's HTTP parser errors carry the request's raw bytes: a path token, an Authorization header.
+  'rawPacket',
 ];
 
 /** Options for the root logger. */

@@ -120,6 +120,15 @@ describe('parseConfig errors name the file, the line and the field', () => {
     expect(error.message).toMatch(new RegExp(`^vigie\\.yaml:${line}: YAML syntax error: `));
   });
 
+  it('never shows a monitor URL\'s password or query, nor a header\'s value, in an error', async () => {
+    const url = await errorOf(`${MATRIX}${ROOM}monitors:\n  - { name: A, type: http, url: "http//alice:URLPASSWORD@example.org/x?token=QUERYSECRET" }\n`);
+    expect(url.message).toContain('monitors[0].url');
+    expect(url.message).not.toMatch(/URLPASSWORD|QUERYSECRET/);
+    const header = await errorOf(`${MATRIX}${ROOM}monitors:\n  - { name: A, type: http, url: "https://example.org", headers: { X-Api-Key: 12345678 } }\n`);
+    expect(header.message).toContain('monitors[0].headers');
+    expect(header.message).not.toContain('12345678');
+  });
+
   it('a YAML syntax error never quotes the text around it (it may be a token), and is reported once', async () => {
     const error = await errorOf('rooms: { ops: "!abc:example.org" } }\nmatrix: { accessToken: syt_FAKESECRET_abc123XYZ }\n');
     expect(error.message).not.toContain('syt_FAKESECRET');

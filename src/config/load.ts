@@ -163,12 +163,18 @@ function schemaProblems(issues: readonly Parameters<typeof problemsFromIssue>[0]
 /** The problem's message with ", got <value>" when the value may be shown. */
 function renderProblem(problem: Problem, raw: unknown, locate: Locator, substitutions: Substitutions): string {
   const last = problem.path[problem.path.length - 1];
-  if (!problem.showValue || SECRET_FIELDS.has(String(last))) return problem.message;
+  // A monitor's headers often hold credentials (Authorization, X-Api-Key): their values are never shown.
+  if (!problem.showValue || SECRET_FIELDS.has(String(last)) || problem.path.includes('headers')) return problem.message;
   const { node } = locate(problem.path);
   const variables = isScalar(node) ? substitutions.get(node) : undefined;
   // A value that came from the environment may be a secret put in the wrong place: name its source instead.
   if (variables) return `${problem.message}, got the value of ${variables.map((v) => `\${${v}}`).join(', ')}`;
-  return `${problem.message}, got ${describeValue(valueAt(raw, problem.path))}`;
+  return `${problem.message}, got ${withoutCredentials(describeValue(valueAt(raw, problem.path)))}`;
+}
+
+/** A shown value without what a URL may carry as secrets: its user and password, and its query. */
+function withoutCredentials(shown: string): string {
+  return shown.replace(/(\/\/)[^/@\s"]*@/g, '$1…@').replace(/\?[^\s"]+/g, '?…');
 }
 
 /** Why a value may be empty: an unquoted `#` (an alias such as #ops:example.org) starts a comment in YAML. */

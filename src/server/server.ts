@@ -7,11 +7,16 @@ import type { Logger } from '../logging.js';
 export interface ServerDeps {
   logger: Logger;
   metrics: Registry;
-  /** Why Vigie is not ready (database closed, delivery parked…), or an empty list. */
+  /** Why Vigie cannot take alerts now (its database closed), or an empty list. */
   notReady(): string[];
+  /** What keeps alerts from the rooms while they are still taken and kept (no token, a parked room). */
+  warnings?(): string[];
   /** Route plugins of the sources (ingest, push…). */
   plugins?: FastifyPluginAsync[];
 }
+
+/** The longest a request may take to arrive whole. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Builds the server (not listening yet). */
 export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -19,11 +24,25 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'http' });
   // Request lines are off: ingest URLs carry secrets, and fastify's own error lines would print them.
   const logController = new LogController({ disableRequestLogging: true });
-  const app: FastifyInstance = Fastify({ loggerInstance, logController, bodyLimit: 1024 * 1024 });
+  const app: FastifyInstance = Fastify({
+    loggerInstance, logController, bodyLimit: 1024 * 1024,
+    // A client trickling a body must not hold a connection (and stop()) for ever: fastify's default is no limit.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+  });
+  // fastify logs a malformed request at trace level with its raw bytes, which hold ingest tokens and Authorization.
+  app.server.removeAllListeners('clientError');
+  app.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    loggerInstance.debug({ code: err.code }, 'malformed HTTP request refused');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Ready means alerts are taken and kept: a parked room or a missing token is reported, but taking this instance
+  // out of a load balancer for it would make Kuma's webhooks fail, and Kuma does not retry them.
   app.get('/readyz', async (_req, reply) => {
     const problems = deps.notReady();
-    return reply.code(problems.length === 0 ? 200 : 503).send({ status: problems.length === 0 ? 'ready' : 'not ready', problems });
+    const warnings = deps.warnings?.() ?? [];
+    return reply.code(problems.length === 0 ? 200 : 503).send({ status: problems.length === 0 ? 'ready' : 'not ready', problems, warnings });
   });
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);

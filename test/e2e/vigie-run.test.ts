@@ -64,7 +64,7 @@ describe('vigie run', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${address}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', problems: [] });
+    expect(await ready.json()).toEqual({ status: 'ready', problems: [], warnings: [] });
     const metrics = await fetch(`${address}/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);

@@ -82,6 +82,9 @@ server: { listen: "127.0.0.1:0" }
     app.reload(await loadConfig(writeConfig(edited, { token })));
     expect(await app.renderWorkerReady()).toBe(true);
     expect((await postDown()).content.body).toBe('Local Target 9998 est 🔴 Down');
+    // What is read once at start-up is named, so the operator knows a restart is needed.
+    const later = `${edited}\ncommands: { powerLevel: 100 }\nlog: { level: debug }\n`;
+    expect(app.reload(await loadConfig(writeConfig(later, { token })))).toEqual(expect.arrayContaining(['commands', 'log']));
   });
 
   it('takes Kuma\'s own Matrix notification pointed at Vigie, once per txnId', async () => {

@@ -59,6 +59,10 @@ describe('http check', () => {
     expect(await check('/redirect', { maxRedirects: 0 })).toMatchObject({ status: 'down', message: 'status 302 (expected 200-299)' });
     expect(await check('/redirect', { maxRedirects: 0, acceptedStatusCodes: ['300-399'] })).toMatchObject({ status: 'up' });
     expect(await check('/loop', { maxRedirects: 3 })).toMatchObject({ status: 'down', message: expect.stringMatching(/^more than 3 redirects/) as unknown });
+    // The message reaches logs, /api/monitors and the room: the redirect's query is left out.
+    const secret = await check('/loop-secret', { maxRedirects: 2 });
+    expect(secret.message).toMatch(/^more than 2 redirects \(the last one to http:\/\/127\.0\.0\.1:\d+\/loop-secret\)/);
+    expect(secret.message).not.toContain('LOOPSECRET');
   });
 
   it('sends Vigie\'s User-Agent, the monitor\'s headers, method and JSON body', async () => {

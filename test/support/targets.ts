@@ -45,6 +45,8 @@ const ROUTES: Record<string, Route> = {
   '/redirect': (_req, res) => { res.writeHead(302, { location: '/ok' }); res.end(); },
   '/see-other': (_req, res) => { res.writeHead(303, { location: '/echo' }); res.end(); },
   '/loop': (_req, res) => { res.writeHead(302, { location: '/loop' }); res.end(); },
+  // A redirect loop carrying a secret back in its query, as a trailing-slash redirect keeps a monitor's ?token=.
+  '/loop-secret': (_req, res) => { res.writeHead(302, { location: '/loop-secret?sig=LOOPSECRET' }); res.end(); },
   '/echo': (req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => { body += chunk.toString(); });

@@ -152,7 +152,9 @@ export async function exchangeHttp(exchange: HttpExchange): Promise<HttpAnswer> 
     if (REDIRECTS.has(status) && location !== undefined && exchange.maxRedirects > 0) {
       discard(response, exchange.keepAlive);
       if (hop >= exchange.maxRedirects) {
-        throw new TooManyRedirectsError(`more than ${exchange.maxRedirects} redirects (the last one to ${location}); raise maxRedirects if that is expected`);
+        // The target without its query: a redirect may carry the monitor's own ?token= back.
+        const shown = new URL(location, url);
+        throw new TooManyRedirectsError(`more than ${exchange.maxRedirects} redirects (the last one to ${shown.origin}${shown.pathname}); raise maxRedirects if that is expected`);
       }
       const next = new URL(location, url);
       if (next.host !== url.host) headers = withoutCredentials(headers);
