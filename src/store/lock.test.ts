@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { acquireLock } from './lock.js';
 
@@ -31,14 +32,31 @@ describe('acquireLock', () => {
     lock.release();
   });
 
-  it('refuses a lock held by a live process, naming its pid and the file', async () => {
+  it('refuses a lock another live Vigie holds, naming its pid and the file, and takes it once that one is killed', async () => {
+    const db = dbPath();
+    const holder = fileURLToPath(new URL('../../test/support/lock-holder.ts', import.meta.url));
+    const other = spawn(process.execPath, ['--import', 'tsx', holder, db], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => other.stdout.once('data', resolve));
+      expect(() => acquireLock(db)).toThrow(`another Vigie (pid ${other.pid}) is using this database: ${db}.lock exists`);
+      expect(readFileSync(`${db}.lock`, 'utf8').trim()).toBe(String(other.pid));
+    } finally {
+      other.kill('SIGKILL');
+    }
+    await new Promise((resolve) => other.once('exit', resolve));
+    // Killed without cleanup: the kernel dropped its lock, so its pid file is stale.
+    acquireLock(db).release();
+  });
+
+  it('takes over a lock file naming a live process that holds no lock (a pid reused after a reboot)', async () => {
     const db = dbPath();
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     try {
       await new Promise((resolve) => other.once('spawn', resolve));
       writeFileSync(`${db}.lock`, `${other.pid}\n`);
-      expect(() => acquireLock(db)).toThrow(`another Vigie (pid ${other.pid}) is using this database: ${db}.lock exists`);
-      expect(readFileSync(`${db}.lock`, 'utf8').trim()).toBe(String(other.pid));
+      const lock = acquireLock(db);
+      expect(readFileSync(lock.path, 'utf8').trim()).toBe(String(process.pid));
+      lock.release();
     } finally {
       other.kill();
     }
