@@ -10,7 +10,9 @@ import type { CliIO } from './io.js';
 /** Runs until a signal; resolves with the exit code. */
 export async function runCommand(options: { config?: string }, io: CliIO): Promise<number> {
   const loaded = await loadCommandConfig(options.config, io);
-  const logger = createLogger({ level: io.env.VIGIE_LOG_LEVEL ?? loaded.config.log.level });
+  const level = io.env.VIGIE_LOG_LEVEL ?? loaded.config.log.level;
+  if (!LOG_LEVELS.includes(level)) throw new CliError(`VIGIE_LOG_LEVEL is "${level}": expected one of ${LOG_LEVELS.join(', ')}`, 2);
+  const logger = createLogger({ level });
   const app = await createApp(loaded, { logger, server: true, lock: true, monitors: true });
   try {
     await app.start();
@@ -27,10 +29,23 @@ export async function runCommand(options: { config?: string }, io: CliIO): Promi
   });
   process.off('SIGHUP', onHangup);
   logger.info({ signal }, 'stopping: finishing in-flight sends');
-  await app.stop();
+  // A second signal while stopping (an impatient Ctrl-C) or a SIGHUP must not kill the process with no word and the
+  // lock file left: it is logged, and the stop goes on (in-flight sends keep their txnId either way).
+  const meanwhile = (again: NodeJS.Signals) => logger.warn({ signal: again }, 'already stopping: in-flight sends get up to 10 s, then Vigie exits');
+  for (const again of STOP_SIGNALS) process.on(again, meanwhile);
+  try {
+    await app.stop();
+  } finally {
+    for (const again of STOP_SIGNALS) process.off(again, meanwhile);
+  }
   logger.info('stopped');
   return 0;
 }
+
+/** Signals that could arrive while Vigie stops. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+/** pino's levels, as log.level and VIGIE_LOG_LEVEL take them. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** SIGHUP: the new file is loaded and checked whole; if anything is wrong the old configuration keeps running. */
 async function reload(app: App, path: string, io: CliIO, logger: Logger): Promise<void> {

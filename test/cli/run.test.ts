@@ -33,4 +33,11 @@ monitors: [{ name: Cron, type: push, token: abcdefgh12345678 }]
     expect(run.err.join('\n')).toMatch(/cannot create the folder .*not-a-folder for the database .*: E[A-Z]+.*Check store.path/);
     expect(run.all).not.toContain('unexpected error');
   });
+
+  it('says an unknown VIGIE_LOG_LEVEL is one, and exits 2', async () => {
+    const config = writeConfig('matrix: { homeserver: "http://127.0.0.1:9" }\nstore: { path: ./vigie.db }\n');
+    const run = await runCli(['run', '--config', config], { env: { VIGIE_LOG_LEVEL: 'verbose' } });
+    expect(run.code).toBe(2);
+    expect(run.err.join('\n')).toContain('VIGIE_LOG_LEVEL is "verbose": expected one of fatal, error, warn, info, debug, trace, silent');
+  });
 });
