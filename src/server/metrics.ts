@@ -34,13 +34,27 @@ export function createMetrics(parts: { deliverer?: Deliverer; outbox: Outbox; en
   return registry;
 }
 
+/** Kuma's heartbeat codes, as vigie_monitor_status reports them. */
+const STATUS_CODES: Partial<Record<string, number>> = { down: 0, up: 1, pending: 2, maintenance: 3 };
+
 /** Per monitor: check durations, the current status (1 up, 0 down, 2 pending, 3 maintenance), scheduling lag. */
 function monitorMetrics(registry: Registry, engine: MonitorEngine): void {
   const duration = new Histogram({
     name: 'vigie_check_duration_seconds', help: 'How long checks take', labelNames: ['monitor', 'type'], registers: [registry],
     buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   });
-  const status = new Gauge({ name: 'vigie_monitor_status', help: 'Heartbeat status: 0 down, 1 up, 2 pending, 3 maintenance', labelNames: ['monitor'], registers: [registry] });
+  // Read from the engine at each scrape: a monitor removed by a reload disappears (a stale 0 would alert for ever),
+  // and after a restart the status saved from the last run shows before the first beat.
+  new Gauge({
+    name: 'vigie_monitor_status', help: 'Heartbeat status: 0 down, 1 up, 2 pending, 3 maintenance', labelNames: ['monitor'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of engine.snapshot()) {
+        const code = m.status === null ? undefined : STATUS_CODES[m.status];
+        if (code !== undefined) this.set({ monitor: m.name }, code);
+      }
+    },
+  });
   const lag = new Histogram({
     name: 'vigie_check_lag_seconds', help: 'How late checks start after their due time', registers: [registry],
     buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5],
@@ -48,7 +62,6 @@ function monitorMetrics(registry: Registry, engine: MonitorEngine): void {
   const alerts = new Counter({ name: 'vigie_monitor_alerts_total', help: 'Alerts raised by monitors, by status', labelNames: ['status'], registers: [registry] });
   engine.on('beat', (beat) => {
     if (beat.durationMs > 0) duration.observe({ monitor: beat.monitor, type: beat.type }, beat.durationMs / 1000);
-    status.set({ monitor: beat.monitor }, beat.status);
     lag.observe(beat.lagMs / 1000);
   });
   engine.on('alert', ({ status: s }) => alerts.inc({ status: s }));
