@@ -121,6 +121,8 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
     return rendered ? { ...opts, rendered, eventJson } : { ...opts, eventJson };
   };
   const dispatch: Dispatch = (event, opts) => current(event, opts);
+  /** The configured rooms as the ingest endpoints see them, kept current by reload(). */
+  const liveRooms: Record<string, string> = { ...config.rooms };
   const mutes = new MuteStore(db);
   const engine = options.monitors ? new MonitorEngine({
     db, monitors: config.monitors, dispatch, logger: log, timezone: config.timezone, maintenance: config.maintenance,
@@ -145,7 +147,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       if (config.sources.uptimeKuma.length > 0) renderPool = startRenderPool(renderData, log);
       server = await createServer({
         logger: log, metrics: createMetrics({ deliverer, outbox, engine }),
-        plugins: [...ingestPlugins(app, prerender, (job) => renderPool?.prepareWebhook(job) ?? Promise.resolve(undefined)), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
+        plugins: [...ingestPlugins(app, liveRooms, prerender, (job) => renderPool?.prepareWebhook(job) ?? Promise.resolve(undefined)), ...(engine ? [monitorRoutes(engine)] : []), ...(options.plugins ?? [])],
         notReady: () => notReady(db), warnings: () => deliveryWarnings(deliverer),
       });
       app.address = await listen(server, config.server.listen);
@@ -187,6 +189,9 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       engine?.reload(next.config.monitors, next.config.maintenance);
       current = rebuilt;
       rules = next.config.routes;
+      // The ingest endpoints check rooms against this very object: changed in place, a reload reaches them.
+      for (const name of Object.keys(liveRooms)) delete liveRooms[name];
+      Object.assign(liveRooms, next.config.rooms);
       const nextRenderData = { templates: next.config.templates, timezone: next.config.timezone, routes: next.config.routes };
       if (renderPool && JSON.stringify(nextRenderData) !== JSON.stringify(renderData)) {
         // Until the new worker is ready, alerts are decoded and rendered on the main thread with the new configuration.
@@ -240,13 +245,13 @@ function sharedSyncEncryption(sender: EncryptingSender, log: Logger): NonNullabl
  * Matrix messages rendered there; then their alerts are committed in groups (one disk sync per burst).
  */
 function ingestPlugins(
-  app: App, prerender: (event: AlertEvent, options?: DispatchOptions) => Promise<DispatchOptions>, prepareWebhook: IngestDeps['prepareWebhook'],
+  app: App, rooms: Record<string, string>, prerender: (event: AlertEvent, options?: DispatchOptions) => Promise<DispatchOptions>, prepareWebhook: IngestDeps['prepareWebhook'],
 ): FastifyPluginAsync[] {
   const { config } = app.loaded;
   if (config.sources.uptimeKuma.length === 0) return [];
   const group = createGroupCommit(app.db);
   const ingest: IngestDeps = {
-    sources: config.sources.uptimeKuma, rooms: config.rooms, logger: app.logger, prepareWebhook,
+    sources: config.sources.uptimeKuma, rooms, logger: app.logger, prepareWebhook,
     resolveRoom: app.sender ? (alias) => app.sender!.resolveRoom(alias) : undefined,
     dispatch: async (event, options) => {
       // A webhook the worker prepared comes rendered already.

@@ -14,10 +14,11 @@ describe('Uptime Kuma through Vigie', () => {
   let room: string;
   let yaml: string;
   let token: string;
+  let bot: string;
 
   beforeEach(async () => {
     hs = await startHomeserver();
-    const bot = hs.registerUser('vigie', 'pw');
+    bot = hs.registerUser('vigie', 'pw');
     room = hs.createRoom({ creator: hs.registerUser('alice', 'pw'), join: [bot] });
     yaml = `timezone: Europe/Paris
 matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }
@@ -85,6 +86,17 @@ server: { listen: "127.0.0.1:0" }
     // What is read once at start-up is named, so the operator knows a restart is needed.
     const later = `${edited}\ncommands: { powerLevel: 100 }\nlog: { level: debug }\n`;
     expect(app.reload(await loadConfig(writeConfig(later, { token })))).toEqual(expect.arrayContaining(['commands', 'log']));
+  });
+
+  it('takes Kuma\'s Matrix notification for a room id changed by a reload', async () => {
+    const moved = hs.createRoom({ creator: hs.registerUser('bob', 'pw'), join: [bot] });
+    app.reload(await loadConfig(writeConfig(yaml.replace(`rooms: { ops: "${room}" }`, `rooms: { ops: "${moved}" }`), { token })));
+    const down = fixture('matrix__down');
+    const send = (roomId: string) => fetch(`${app.address}${down.path.replace(encodeURIComponent('!abc:localhost'), encodeURIComponent(roomId))}`,
+      { method: 'PUT', headers: down.headers, body: JSON.stringify(down.body) });
+    expect((await send(moved)).status).toBe(200);
+    await waitFor('the alert in the new room', () => hs.messages(moved).length === 1);
+    expect((await send(room)).status).toBe(403);
   });
 
   it('takes Kuma\'s own Matrix notification pointed at Vigie, once per txnId', async () => {
