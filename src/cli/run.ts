@@ -1,6 +1,7 @@
 // `vigie run`: the daemon. Runs monitors, delivers alerts, serves HTTP; SIGHUP reloads, SIGTERM/SIGINT stop cleanly.
 import { createApp, type App } from '../app.js';
 import { loadConfig } from '../config/load.js';
+import { LOG_LEVELS } from '../config/schema.js';
 import { createLogger, type Logger } from '../logging.js';
 import { loadCommandConfig } from './config-file.js';
 import { ListenError } from '../server/server.js';
@@ -11,7 +12,7 @@ import type { CliIO } from './io.js';
 export async function runCommand(options: { config?: string }, io: CliIO): Promise<number> {
   const loaded = await loadCommandConfig(options.config, io);
   const level = io.env.VIGIE_LOG_LEVEL ?? loaded.config.log.level;
-  if (!LOG_LEVELS.includes(level)) throw new CliError(`VIGIE_LOG_LEVEL is "${level}": expected one of ${LOG_LEVELS.join(', ')}`, 2);
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError(`VIGIE_LOG_LEVEL is "${level}": expected one of ${LOG_LEVELS.join(', ')}`, 2);
   const logger = createLogger({ level });
   const app = await createApp(loaded, { logger, server: true, lock: true, monitors: true });
   try {
@@ -44,8 +45,6 @@ export async function runCommand(options: { config?: string }, io: CliIO): Promi
 
 /** Signals that could arrive while Vigie stops. */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
-/** pino's levels, as log.level and VIGIE_LOG_LEVEL take them. */
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** SIGHUP: the new file is loaded and checked whole; if anything is wrong the old configuration keeps running. */
 async function reload(app: App, path: string, io: CliIO, logger: Logger): Promise<void> {

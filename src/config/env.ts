@@ -1,5 +1,6 @@
 // ${VAR} substitution in the YAML document's string scalars, done on parsed nodes so line numbers stay right.
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from 'yaml';
+import { SECRET_FIELDS } from './fields.js';
 
 /** The result of expanding one string. */
 export interface Expansion {
@@ -98,7 +99,7 @@ export function substituteEnv(doc: Document, env: NodeJS.ProcessEnv, lines: Line
         const { value, variables } = expandEnv(node.value, env);
         if (variables.length > 0) substitutions.set(node, variables);
         // A secret stays text, whatever it looks like: a numeric token must not turn into a number.
-        const typed = node.type === 'PLAIN' && variables.length > 0 && !SECRET_KEYS.has(String(path.at(-1)));
+        const typed = node.type === 'PLAIN' && variables.length > 0 && !SECRET_FIELDS.has(String(path.at(-1)));
         node.value = typed ? asPlainScalar(value) : value;
       } catch (error) {
         if (!(error instanceof EnvReferenceError)) throw error;
@@ -109,9 +110,6 @@ export function substituteEnv(doc: Document, env: NodeJS.ProcessEnv, lines: Line
   visit(doc.contents, []);
   return { substitutions, problems };
 }
-
-/** The keys whose values are secrets (see load.ts), always text. */
-const SECRET_KEYS = new Set(['accessToken', 'token', 'password', 'storePassphrase']);
 
 /** An unquoted `${N}` reads as YAML would read its value typed in place: a number or a boolean. */
 function asPlainScalar(value: string): string | number | boolean {

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { DURATION_HINT, DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 
+/** Field names whose values are secrets: kept as text whatever they look like, and never shown in a message. */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['accessToken', 'token', 'password', 'storePassphrase']);
+
 /** A Node.js timer holds at most 2^31 - 1 ms (about 24.8 days; beyond, it fires at once): 24 days, as Uptime Kuma caps. */
 export const MAX_TIMER_MS = 24 * 86_400_000;
 

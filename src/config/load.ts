@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { substituteEnv, type Substitutions } from './env.js';
 import { ConfigError, formatProblem } from './errors.js';
+import { SECRET_FIELDS } from './fields.js';
 import type { FileContext } from './files.js';
 import { describeValue, problemsFromIssue, valueAt, type Problem } from './issues.js';
 import { knownFieldsOf } from './known-fields.js';
@@ -31,9 +32,6 @@ export interface LoadedConfig {
   /** Things worth telling the user that do not stop Vigie (`file:line: field: …`). */
   warnings: string[];
 }
-
-/** Field names whose values are secrets: never shown in a message. */
-const SECRET_FIELDS = new Set(['accessToken', 'token', 'password', 'storePassphrase']);
 
 /** Reads and loads a configuration file; every problem is a ConfigError naming file, line and field. */
 export async function loadConfig(path: string, options: LoadOptions = {}): Promise<LoadedConfig> {

@@ -23,6 +23,8 @@ export const ROUTE_STATUSES = ['down', 'up', 'pending', 'maintenance', 'test', '
 
 /** Check types the monitor engine knows. */
 export const MONITOR_TYPES = ['http', 'tcp', 'dns', 'ping', 'push'] as const;
+/** pino's levels, as `log.level` and VIGIE_LOG_LEVEL take them. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const encryptionSchema = z
   .strictObject({
@@ -199,7 +201,7 @@ export const configSchema = z
     }).prefault({}).describe('How messages reach the rooms'),
     commands: commandsSchema,
     log: z.strictObject({
-      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level'),
+      level: z.enum(LOG_LEVELS).default('info').describe('Log level'),
     }).prefault({}).describe('Logging'),
   })
   .superRefine(checkReferences)
