@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { AlertEvent } from './alert/event.js';
 import { createDispatch, templateOf, type Dispatch, type DispatchOptions } from './alert/dispatch.js';
 import { startRenderPool, type RenderPool, type RenderWorkerData } from './ingest/render-pool.js';
-import { compileTemplates, type TemplateSet } from './alert/render/templates.js';
+import type { TemplateSet } from './alert/render/templates.js';
 import { route, type RouteRule } from './alert/router.js';
 import type { LoadedConfig } from './config/load.js';
 import { Deliverer } from './delivery/deliverer.js';
@@ -77,7 +77,7 @@ export interface App {
 export async function createApp(loaded: LoadedConfig, options: AppOptions): Promise<App> {
   const { config } = loaded;
   const log = options.logger;
-  const templates = compileTemplates(config.templates, { timezone: config.timezone });
+  const { templates } = loaded;
   const lock: Lock | undefined = options.lock && config.store.path !== ':memory:' ? acquireLock(config.store.path) : undefined;
   let db: Database;
   try {
@@ -180,7 +180,7 @@ export async function createApp(loaded: LoadedConfig, options: AppOptions): Prom
       lock?.release();
     },
     reload(next) {
-      const nextTemplates = compileTemplates(next.config.templates, { timezone: next.config.timezone });
+      const nextTemplates = next.templates;
       const rebuilt = createDispatch({
         rules: next.config.routes, rooms: next.config.rooms, templates: nextTemplates, msgtype: next.config.matrix.msgtype, outbox, logger: log,
         incidents: { outbox, store: incidents },

@@ -1,5 +1,5 @@
 // `vigie check-config`: loads the configuration and compiles every template, as `vigie run` would at start-up.
-import { compileTemplates, TemplateError } from '../alert/render/templates.js';
+import { TemplateError } from '../alert/render/templates.js';
 import { loadCommandConfig } from './config-file.js';
 import { CliError } from './errors.js';
 import { sampleEvent } from './render.js';
@@ -8,8 +8,7 @@ import type { CliIO } from './io.js';
 /** Validates the configuration; a problem is thrown (ConfigError, TemplateError) and printed by main. */
 export async function checkConfigCommand(options: { config?: string }, io: CliIO): Promise<number> {
   const loaded = await loadCommandConfig(options.config, io);
-  const { config } = loaded;
-  const templates = compileTemplates(config.templates, { timezone: config.timezone });
+  const { config, templates } = loaded;
   // Parsing is checked at every start; rendering is only tried here, on example events (a real alert may differ).
   const failures: string[] = [];
   for (const name of Object.keys(config.templates)) {

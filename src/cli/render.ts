@@ -2,7 +2,6 @@
 import { readFile } from 'node:fs/promises';
 import type { AlertEvent, EventStatus } from '../alert/event.js';
 import { kumaEventFromPayload, kumaEventFromText, PayloadError } from '../ingest/kuma-event.js';
-import { compileTemplates } from '../alert/render/templates.js';
 import { toMessageContent } from '../alert/render/message.js';
 import { testEvent } from '../app.js';
 import { loadCommandConfig } from './config-file.js';
@@ -23,8 +22,7 @@ export interface RenderOptions {
 
 /** Renders and prints. */
 export async function renderCommand(options: RenderOptions, io: CliIO): Promise<number> {
-  const { config } = await loadCommandConfig(options.config, io);
-  const templates = compileTemplates(config.templates, { timezone: config.timezone });
+  const { config, templates } = await loadCommandConfig(options.config, io);
   const name = options.template ?? config.routes[0]?.template ?? 'default';
   if (!templates.has(name)) throw new CliError(`no template named "${name}"; known: ${templates.names.join(', ')}`);
   const event = options.event ? await eventFromFile(options.event) : sampleEvent(parseStatus(options.status ?? 'down'));

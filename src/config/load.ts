@@ -11,8 +11,8 @@ import { knownFieldsOf } from './known-fields.js';
 import { createLocator, formatPath, type Locator } from './locate.js';
 import { configSchema, type Config } from './schema.js';
 import { resolveSecrets } from './secrets.js';
-import { checkTemplates, resolveTemplates } from './templates.js';
-import type { TemplateError } from '../alert/render/templates.js';
+import { compileConfigTemplates, resolveTemplates } from './templates.js';
+import type { TemplateError, TemplateSet } from '../alert/render/templates.js';
 
 /** Options of `loadConfig` and `parseConfig`. */
 export interface LoadOptions {
@@ -25,6 +25,8 @@ export interface LoadOptions {
 /** A loaded configuration and where it came from. */
 export interface LoadedConfig {
   config: Config;
+  /** Every template of `config` (and the built-ins), compiled. */
+  templates: TemplateSet;
   /** Absolute path of the file. */
   path: string;
   /** Its folder, against which relative paths were resolved. */
@@ -82,9 +84,10 @@ export async function parseConfig(text: string, path: string, options: LoadOptio
   };
   const withSecrets = await resolveSecrets(parsed.data, ctx, { accessToken: !options.skipAccessToken });
   const templates = await resolveTemplates(parsed.data.templates, ctx);
-  checkTemplates(templates, parsed.data.timezone, (name, error) => templateError(name, error, parsed.data.templates[name], { path, dir, locate, lines }));
+  const compiled = compileConfigTemplates(templates, parsed.data.timezone,
+    (name, error) => templateError(name, error, parsed.data.templates[name], { path, dir, locate, lines }));
   const store = { ...withSecrets.store, path: resolveStorePath(withSecrets.store.path, dir) };
-  return { config: { ...withSecrets, templates, store }, path: absolute, dir, warnings };
+  return { config: { ...withSecrets, templates, store }, templates: compiled, path: absolute, dir, warnings };
 }
 
 /** Where a template's first line is, to turn a Liquid error's line into the file's. */

@@ -1,5 +1,5 @@
 // Templates given as `{ file: path }`: read (relative to the config's folder) so every template is Liquid source.
-import { compileTemplates, TemplateError } from '../alert/render/templates.js';
+import { compileTemplates, TemplateError, type TemplateSet } from '../alert/render/templates.js';
 import { osReason, readReferencedFile, type FileContext } from './files.js';
 import type { ParsedConfig } from './schema.js';
 
@@ -18,10 +18,13 @@ export async function resolveTemplates(templates: ParsedConfig['templates'], ctx
   return Object.fromEntries(entries);
 }
 
-/** Parses every template as Vigie will, so one that does not parse stops the load (at start-up, not when it fires). */
-export function checkTemplates(templates: Record<string, string>, timezone: string, blame: (name: string, error: TemplateError) => Error): void {
+/**
+ * Compiles every template (built-ins included) as Vigie renders them, so one that does not parse stops the load: at
+ * start-up or reload, not when its alert fires. The load keeps the result, so nothing compiles them twice.
+ */
+export function compileConfigTemplates(templates: Record<string, string>, timezone: string, blame: (name: string, error: TemplateError) => Error): TemplateSet {
   try {
-    compileTemplates(templates, { timezone });
+    return compileTemplates(templates, { timezone });
   } catch (error) {
     if (error instanceof TemplateError && error.template in templates) throw blame(error.template, error);
     throw error;
