@@ -135,7 +135,7 @@ function syntaxError(file: string, error: Document['errors'][number], text: stri
   // The context lines yaml appends may quote a secret, and so may the token it quotes: only the position is kept.
   const reason = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '').replace(/: "(?:[^"\\]|\\.)*"$/, '');
   const line = error.linePos?.[0].line;
-  const source = line === undefined ? '' : (text.split('\n')[line - 1] ?? '');
+  const source = sourceLine(text, line);
   let hint = '';
   // `{` and `}` end a flow collection, so an unquoted ${VAR} inside one breaks the YAML.
   if (/[{[].*\$\{/.test(source)) hint = ' (inside { } or [ ], quote values that use ${…}: "${VAR}")';
@@ -148,9 +148,14 @@ function syntaxError(file: string, error: Document['errors'][number], text: stri
 function unquotedTag(file: string, warning: Document['warnings'][number], text: string): ConfigError {
   const line = warning.linePos?.[0].line;
   const tag = /Unresolved tag: (\S+)/.exec(warning.message)?.[1] ?? '!…';
-  const source = line === undefined ? '' : (text.split('\n')[line - 1] ?? '');
+  const source = sourceLine(text, line);
   const value = source.slice(source.indexOf(tag)).trim();
   return new ConfigError(file, line, undefined, `${tag} is read as a YAML tag, not as text: quote it, "${value}" (room ids start with !)`);
+}
+
+/** The text of a line of the file (1-based), or '' when there is none. */
+function sourceLine(text: string, line: number | undefined): string {
+  return line === undefined ? '' : (text.split('\n')[line - 1] ?? '');
 }
 
 /** Problems from zod's issues; a "missing field" that an unknown field's suggestion explains is dropped. */
@@ -182,7 +187,7 @@ function withoutCredentials(shown: string): string {
 function commentHint(problem: Problem, raw: unknown, locate: Locator, text: string): string {
   if (valueAt(raw, problem.path) !== null) return '';
   const { line } = locate(problem.path);
-  const source = line === undefined ? '' : (text.split('\n')[line - 1] ?? '');
+  const source = sourceLine(text, line);
   return /:\s+#/.test(source) ? ' (an unquoted # starts a comment in YAML: quote room aliases, "#ops:example.org")' : '';
 }
 
