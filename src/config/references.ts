@@ -51,14 +51,11 @@ export function checkReferences(config: Referencing, ctx: z.RefinementCtx): void
   });
   checkUnique(config.monitors.map((m) => m.name), ['monitors'], 'monitor', report);
   // One push URL feeds one monitor: two sharing a token would each take the other's pushes (never shown: a secret).
-  const pushTokens = new Map<string, number>();
-  config.monitors.forEach((monitor, i) => {
-    const token = monitor.type === 'push' ? (monitor as { token?: unknown }).token : undefined;
-    if (typeof token !== 'string') return;
-    const earlier = pushTokens.get(token);
-    if (earlier === undefined) pushTokens.set(token, i);
-    else report(['monitors', i, 'token'], `push monitor '${monitor.name}' has the same token as monitor #${earlier + 1} ('${config.monitors[earlier]!.name}'); each push monitor needs its own`);
-  });
+  const pushTokens = config.monitors.map((m) => (m.type === 'push' ? (m as { token?: unknown }).token : undefined));
+  for (const { index, earlier } of repeats(pushTokens)) {
+    report(['monitors', index, 'token'],
+      `push monitor '${config.monitors[index]!.name}' has the same token as monitor #${earlier + 1} ('${config.monitors[earlier]!.name}'); each push monitor needs its own`);
+  }
   checkMonitorsRouted(config, report);
   const monitorNames = config.monitors.map((m) => m.name);
   config.maintenance.forEach((window, i) => {
@@ -86,12 +83,22 @@ function checkMonitorsRouted(config: Referencing, report: (path: Path, message: 
 }
 
 function checkUnique(names: string[], path: Path, what: string, report: (path: Path, message: string) => void): void {
+  for (const { index, earlier } of repeats(names)) {
+    report([...path, index, 'name'], `${what} name '${names[index]}' is already used by ${what} #${earlier + 1}; names must be unique`);
+  }
+}
+
+/** Each string value met before in the list, with the index where it first was (other values are not compared). */
+function repeats(values: readonly unknown[]): Array<{ index: number; earlier: number }> {
   const first = new Map<string, number>();
-  names.forEach((name, i) => {
-    const earlier = first.get(name);
-    if (earlier === undefined) first.set(name, i);
-    else report([...path, i, 'name'], `${what} name '${name}' is already used by ${what} #${earlier + 1}; names must be unique`);
+  const found: Array<{ index: number; earlier: number }> = [];
+  values.forEach((value, index) => {
+    if (typeof value !== 'string') return;
+    const earlier = first.get(value);
+    if (earlier === undefined) first.set(value, index);
+    else found.push({ index, earlier });
   });
+  return found;
 }
 
 /** Without a `routes` section, every alert goes to every room with the default template. */
