@@ -38,6 +38,17 @@ function line(m: MonitorStatus, now: number, timezone: string): string {
   return `${MARKS[status] ?? '•'} ${m.name} — ${status}${since}${why ? `: ${why}` : ''}`;
 }
 
+/** Vigie's own monitors: those needing attention, the others counted; nothing when it runs none. */
+function ownLines(monitors: readonly MonitorStatus[], now: number, timezone: string): string[] {
+  if (monitors.length === 0) return [];
+  const attention = monitors.filter((m) => m.status === 'down' || m.status === 'pending' || m.status === 'maintenance');
+  const up = monitors.filter((m) => m.status === 'up').length;
+  const unchecked = monitors.length - attention.length - up;
+  return attention.length === 0
+    ? [`✅ All ${monitors.length} monitors are up${unchecked > 0 ? ` (${unchecked} not checked yet)` : ''}.`]
+    : [...attention.map((m) => line(m, now, timezone)), `${up} up${unchecked > 0 ? `, ${unchecked} not checked yet` : ''}, of ${monitors.length}.`];
+}
+
 /** An outage another source reported (Uptime Kuma), from its open incident. */
 function incidentLine(incident: OpenIncidentView, now: number, timezone: string): string {
   const source = incident.source.startsWith('uptime-kuma:') ? `Uptime Kuma ${incident.source.slice('uptime-kuma:'.length)}` : incident.source;
@@ -50,17 +61,8 @@ export function statusText(
   monitors: readonly MonitorStatus[], mutes: readonly Mute[], now: number, timezone: string, incidents: readonly OpenIncidentView[] = [],
 ): string {
   const elsewhere = incidents.filter((i) => i.source !== 'monitor').map((i) => incidentLine(i, now, timezone));
-  if (monitors.length === 0) {
-    if (elsewhere.length === 0) return 'Vigie runs no monitors of its own here, and no outage reported to it is open in this room.';
-    return [...elsewhere, ...mutes.map((mute) => `🔇 ${mute.target} muted until ${clockTime(mute.untilMs, now, timezone)} by ${mute.by}`)].join('\n');
-  }
-  const attention = monitors.filter((m) => m.status === 'down' || m.status === 'pending' || m.status === 'maintenance');
-  const up = monitors.filter((m) => m.status === 'up').length;
-  const unchecked = monitors.length - attention.length - up;
-  const lines = attention.length === 0
-    ? [`✅ All ${monitors.length} monitors are up${unchecked > 0 ? ` (${unchecked} not checked yet)` : ''}.`]
-    : [...attention.map((m) => line(m, now, timezone)), `${up} up${unchecked > 0 ? `, ${unchecked} not checked yet` : ''}, of ${monitors.length}.`];
-  lines.push(...elsewhere);
+  if (monitors.length === 0 && elsewhere.length === 0) return 'Vigie runs no monitors of its own here, and no outage reported to it is open in this room.';
+  const lines = [...ownLines(monitors, now, timezone), ...elsewhere];
   for (const mute of mutes) lines.push(`🔇 ${mute.target} muted until ${clockTime(mute.untilMs, now, timezone)} by ${mute.by}`);
   return lines.join('\n');
 }
