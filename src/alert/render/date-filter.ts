@@ -61,10 +61,10 @@ function localTimeOfHeartbeat(self: FilterThis, input: unknown): number | undefi
   if (typeof heartbeat !== 'object' || heartbeat === null) return undefined;
   const { localDateTime, timezoneOffset } = heartbeat as { localDateTime?: unknown; timezoneOffset?: unknown };
   if (value !== localDateTime || typeof timezoneOffset !== 'string' || !/^[+-]\d{2}:\d{2}$/.test(timezoneOffset)) return undefined;
-  const m = ZONELESS.exec(value);
-  if (!m) return undefined;
-  const offsetMs = (timezoneOffset.startsWith('-') ? -1 : 1) * (Number(timezoneOffset.slice(1, 3)) * 60 + Number(timezoneOffset.slice(4))) * 60_000;
-  return parseDateString(value) - offsetMs;
+  if (!ZONELESS.test(value)) return undefined;
+  const wall = parseDateString(value);
+  // A fixed offset's clock (zoneClock reads "+01:00"), the same for any instant.
+  return wall - zoneClock(timezoneOffset).offsetMs(wall);
 }
 
 function clockFor(zone: unknown, fallback: ZoneClock): ZoneClock {
