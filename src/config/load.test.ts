@@ -129,6 +129,13 @@ describe('parseConfig errors name the file, the line and the field', () => {
     expect(header.message).not.toContain('12345678');
   });
 
+  it('never repeats a secret that YAML read as a tag or an alias (a passphrase may start with ! or *)', async () => {
+    const tag = await errorOf(`${MATRIX}  encryption: { storePassphrase: !SuperSecretPass }\n`);
+    expect(tag.message).toBe('vigie.yaml:3: the value of storePassphrase is read as a YAML tag, not as text: put it in quotes');
+    const alias = await errorOf(`${MATRIX}  accessToken: *SecretAliasTok\n`);
+    expect(alias.message).toBe('vigie.yaml:3: the value of accessToken is read as a YAML alias, not as text: put it in quotes');
+  });
+
   it('a YAML syntax error never quotes the text around it (it may be a token), and is reported once', async () => {
     const error = await errorOf('rooms: { ops: "!abc:example.org" } }\nmatrix: { accessToken: syt_FAKESECRET_abc123XYZ }\n');
     expect(error.message).not.toContain('syt_FAKESECRET');

@@ -123,9 +123,9 @@ function toPlainValue(doc: Document, file: string, text: string): unknown {
     const alias = /^Unresolved alias .*: (.*)$/.exec((error as Error).message)?.[1];
     if (alias !== undefined) {
       // `*` starts an alias in YAML: an unquoted `*:example.org` (any server) is read as one.
-      const line = text.split('\n').findIndex((l) => l.includes(`*${alias}`));
-      throw new ConfigError(file, line >= 0 ? line + 1 : undefined, undefined,
-        `*${alias} is read as a YAML alias, not as text: quote it, "*${alias}"`, { cause: error });
+      const index = text.split('\n').findIndex((l) => l.includes(`*${alias}`));
+      const line = index >= 0 ? index + 1 : undefined;
+      throw new ConfigError(file, line, undefined, misreadValue(`*${alias}`, 'a YAML alias', sourceLine(text, line)), { cause: error });
     }
     throw new ConfigError(file, undefined, undefined, `YAML error: ${(error as Error).message}`, { cause: error });
   }
@@ -148,9 +148,18 @@ function syntaxError(file: string, error: Document['errors'][number], text: stri
 function unquotedTag(file: string, warning: Document['warnings'][number], text: string): ConfigError {
   const line = warning.linePos?.[0].line;
   const tag = /Unresolved tag: (\S+)/.exec(warning.message)?.[1] ?? '!…';
-  const source = sourceLine(text, line);
-  const value = source.slice(source.indexOf(tag)).trim();
-  return new ConfigError(file, line, undefined, `${tag} is read as a YAML tag, not as text: quote it, "${value}" (room ids start with !)`);
+  return new ConfigError(file, line, undefined, misreadValue(tag, 'a YAML tag', sourceLine(text, line), ' (room ids start with !)'));
+}
+
+/**
+ * Says that `value` (unquoted, on line `source`) was read as YAML syntax, and to quote it; a secret's value is not
+ * repeated (a passphrase may well start with ! or *).
+ */
+function misreadValue(value: string, readAs: string, source: string, hint = ''): string {
+  const before = source.slice(0, source.indexOf(value));
+  const secret = [...SECRET_FIELDS].find((field) => new RegExp(`\\b${field}\\s*:\\s*$`).test(before));
+  if (secret) return `the value of ${secret} is read as ${readAs}, not as text: put it in quotes`;
+  return `${value} is read as ${readAs}, not as text: quote it, "${value}"${hint}`;
 }
 
 /** The text of a line of the file (1-based), or '' when there is none. */
