@@ -127,6 +127,13 @@ describe('secrets written in the file or taken from the environment', () => {
     expect(String(error)).toContain('vigie.yaml:3: matrix.accessToken: YAML does not read $NAME from the environment: write ${VIGIE_MATRIX_TOKEN}');
   });
 
+  it('refuse a passphrase written as $NAME without repeating it (it may be the passphrase itself)', async () => {
+    const text = 'matrix:\n  homeserver: example.org\n  encryption:\n    storePassphrase: $Hunter2\n';
+    const error: unknown = await parseConfig(text, 'vigie.yaml', { env: {} }).catch((e: unknown) => e);
+    expect(String(error)).toContain('matrix.encryption.storePassphrase: YAML does not read $NAME from the environment: write ${NAME} to read a variable, or use storePassphraseFile');
+    expect(String(error)).not.toContain('Hunter2');
+  });
+
   it('refuse a token with a space inside, without quoting it', async () => {
     const error: unknown = await parseConfig(text('${TOKEN}'), 'vigie.yaml', { env: { TOKEN: `${SECRET} x`, KUMA: 'k' } }).catch((e: unknown) => e);
     expect(String(error)).toContain('matrix.accessToken: the secret holds spaces inside it');

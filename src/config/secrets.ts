@@ -32,7 +32,11 @@ function inlineSecret(value: string | undefined, path: PropertyKey[], ctx: FileC
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   const variable = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(trimmed);
-  if (variable) throw ctx.error(path, `YAML does not read $NAME from the environment: write \${${variable[1]}}`);
+  if (variable) {
+    // A passphrase is free text, so what follows the $ may be the secret itself: it is not repeated.
+    const write = spaces ? 'write ${NAME} to read a variable, or use storePassphraseFile' : `write \${${variable[1]}}`;
+    throw ctx.error(path, `YAML does not read $NAME from the environment: ${write}`);
+  }
   if (!spaces && /\s/.test(trimmed)) throw ctx.error(path, 'the secret holds spaces inside it; it must be one word (check the variable or the quotes)');
   return trimmed === '' ? undefined : trimmed;
 }
