@@ -43,12 +43,24 @@ export function clearRenderValues(scope: object): void {
   delete values[CODE_VALUES];
 }
 
+/** A marked render split: the plain text now, the Markdown text when asked (a filled HTML skeleton needs none). */
+export interface SplitRender {
+  /** The plain text: values as they are, code values too. */
+  plain: string;
+  /** The render as it came: output markers, and code placeholders for fillCodeValues. */
+  marked: string;
+  /** Each output marker's value, as printed. */
+  values: readonly string[];
+  /** The Markdown text: values escaped, code placeholders kept. */
+  markdown(): string;
+}
+
 /**
- * The plain text (values as they are, code values too) and the Markdown text (values escaped, code placeholders
- * kept for fillCodeValues) of one marked render. Undefined when a value carries marker characters, or when the
- * markers are not exactly the ones the render printed, in order (a value printed raw carried some): render twice.
+ * The plain text and the Markdown text of one marked render. Undefined when a value carries marker characters, or
+ * when the markers are not exactly the ones the render printed, in order (a value printed raw carried some): render
+ * twice.
  */
-export function splitRender(text: string, scope: object): { plain: string; markdown: string } | undefined {
+export function splitRender(text: string, scope: object): SplitRender | undefined {
   const held = scope as Record<symbol, string[] | undefined>;
   const values = held[OUTPUT_VALUES] ?? [];
   const codeValues = held[CODE_VALUES] ?? [];
@@ -56,7 +68,7 @@ export function splitRender(text: string, scope: object): { plain: string; markd
   const withCode = substitute(text, CODE_PLACEHOLDER, codeValues, (v) => v);
   const plain = withCode === undefined ? undefined : substitute(withCode, MARKER, values, (v) => v);
   if (plain === undefined) return undefined;
-  return { plain, markdown: substitute(text, MARKER, values, markdownEscape)! };
+  return { plain, marked: text, values, markdown: () => substitute(text, MARKER, values, markdownEscape)! };
 }
 
 /** Replaces the markers of `pattern` by their values; undefined unless they are exactly 0…n-1, in order. */

@@ -6,6 +6,7 @@ import { CODE_FILTER, codeValueFilter, fillCodeValues, markCodeOutputs } from '.
 import { kumaContext } from './context.js';
 import { EVENT_TIME } from './date-filter.js';
 import { createEngine, DEFAULT_LIMITS, type TemplateLimits } from './engine.js';
+import { HtmlFill } from './html-fill.js';
 import { markdownEscape, markdownToHtml, usesMarkdown } from './markdown.js';
 import { shapeText, type RenderedMessage } from './message.js';
 import { clearRenderValues, markOutput, oneRenderSuffices, splitRender } from './one-pass.js';
@@ -97,6 +98,7 @@ export function compileTemplates(templates: Record<string, string>, options: Com
   });
   const onceEngine = createEngine({ timezone: options.timezone, limits, outputEscape: markOutput, filters: { [CODE_FILTER]: codeValueFilter } });
   const compiled = new Map<string, Compiled>();
+  const fill = new HtmlFill();
   for (const [name, source] of Object.entries({ ...BUILTIN_TEMPLATES, ...templates })) {
     const plain = parse(plainEngine, name, source, limits.parseLimit);
     if (!usesMarkdown(source)) {
@@ -127,7 +129,11 @@ export function compileTemplates(templates: Record<string, string>, options: Com
     const split = template.once ? splitRender(renderWith(onceEngine, name, template.once, scope), scope) : undefined;
     if (!split) clearRenderValues(scope);
     const body = shapeText(split?.plain ?? renderWith(plainEngine, name, template.plain, scope));
-    const html = markdownToHtml(shapeText(split?.markdown ?? renderWith(markdownEngine, name, template.markdown, scope)));
+    if (split && !template.hasCode) {
+      const filled = fill.html(shapeText(split.marked), split.values);
+      if (filled !== undefined) return { body, html: filled };
+    }
+    const html = markdownToHtml(shapeText(split?.markdown() ?? renderWith(markdownEngine, name, template.markdown, scope)));
     return { body, html: template.hasCode ? fillCodeValues(html, scope) : html };
   }
 
