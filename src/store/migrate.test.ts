@@ -62,8 +62,39 @@ describe('migration 008 (no index of event ids)', () => {
     const [row] = outbox.enqueue([{ roomId: '!r:x', eventType: 'm.room.message', content: { body: 'DOWN' } }]);
     outbox.markSent(row!.id, '$sent');
     outbox.flush();
-    expect(migrate(db, MIGRATIONS)).toEqual({ from: 7, to: 8 });
+    expect(migrate(db, MIGRATIONS.slice(0, 8))).toEqual({ from: 7, to: 8 });
     expect(eventIdIndexes()).toEqual([]);
     expect(new Outbox(db).get(row!.id)).toMatchObject({ state: 'sent', eventId: '$sent' });
+  });
+});
+
+describe('migration 009 (CHECK constraints as comparisons)', () => {
+  it('keeps every row, payload, id and queue position, and still refuses a state or kind it does not know', () => {
+    const db = openDatabase(':memory:', { migrations: MIGRATIONS.slice(0, 8) });
+    const before = new Outbox(db);
+    const rows = before.enqueue([
+      { roomId: '!r:x', eventType: 'm.room.message', content: { body: 'DOWN' }, event: { source: 'monitor', status: 'down', name: 'web', hostnameOrURL: '', msg: 'down', time: new Date(0), tags: [], heartbeatJSON: null, monitorJSON: null }, template: 'default', dedupeKey: 'k1' },
+      { roomId: '!r:x', eventType: 'm.room.message', content: { body: 'UP' }, kind: 'reply' },
+      { roomId: '!r:x', eventType: 'm.room.message', content: { body: 'gone' } },
+    ]);
+    before.markSent(rows[0]!.id, '$down');
+    before.flush();
+    // The newest row pruned away: its id must not come back (AUTOINCREMENT's mark survives the rebuild).
+    db.prepare('DELETE FROM outbox WHERE id = ?').run(rows[2]!.id);
+    const dump = (): unknown[] => db.prepare('SELECT o.*, p.content, p.event_json FROM outbox AS o JOIN outbox_payload AS p USING (id) ORDER BY id').all();
+    const kept = dump();
+
+    expect(migrate(db, MIGRATIONS)).toEqual({ from: 8, to: 9 });
+    expect(dump()).toEqual(kept);
+    const after = new Outbox(db);
+    expect(after.head('!r:x')).toMatchObject({ id: rows[1]!.id, kind: 'reply', content: { body: 'UP' } });
+    const [next] = after.enqueue([{ roomId: '!r:x', eventType: 'm.room.message', content: { body: 'new' } }]);
+    expect(next!.id).toBe(rows[2]!.id + 1);
+    expect(() => db.prepare("UPDATE outbox SET state = 'lost' WHERE id = ?").run(next!.id)).toThrow(/CHECK constraint failed/);
+    expect(() => db.prepare("UPDATE outbox SET kind = 'note' WHERE id = ?").run(next!.id)).toThrow(/CHECK constraint failed/);
+    expect(() => db.prepare('UPDATE outbox SET has_event = 2 WHERE id = ?').run(next!.id)).toThrow(/CHECK constraint failed/);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'outbox' AND type = 'index' AND sql IS NOT NULL ORDER BY name").pluck().all())
+      .toEqual(['outbox_finished', 'outbox_group_candidates', 'outbox_pending_by_room', 'outbox_relates']);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
   });
 });
