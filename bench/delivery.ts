@@ -1,6 +1,6 @@
 // Benchmark: alerts/s through render → outbox → deliverer → homeserver, against raw PUTs to the same server.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getGlobalDispatcher, request } from 'undici';
 import { createApp, type App } from '../src/app.js';
@@ -24,11 +24,38 @@ const SEGMENT = 1_000;
 /** Vigie's delivery should cost at most 20% of the throughput of bare HTTP to the same server. */
 const GOAL_RATIO = 0.8;
 
+/** CPU time used so far, in ms: this process's (all its threads), and the homeserver's (Linux's /proc; NaN elsewhere). */
+function cpuNow(hs: HomeserverProcess): { own: number; server: number } {
+  const { user, system } = process.cpuUsage();
+  let server = NaN;
+  try {
+    // Fields 14 and 15 of /proc/PID/stat (after the parenthesised name): user and system time, in clock ticks of 10 ms.
+    const fields = readFileSync(`/proc/${hs.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    server = (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    // Not Linux: the server's share is not printed.
+  }
+  return { own: (user + system) / 1000, server };
+}
+
+/** CPU ms spent by this process and by the homeserver while `run` ran, added to `into`. */
+async function withCpu<T>(hs: HomeserverProcess, into: { own: number; server: number }, run: () => Promise<T>): Promise<T> {
+  const before = cpuNow(hs);
+  const result = await run();
+  const after = cpuNow(hs);
+  into.own += after.own - before.own;
+  into.server += after.server - before.server;
+  return result;
+}
+
+/** When the sample alert happened: one time for all, so the raw side's body is Vigie's to the byte. */
+const SAMPLE_TIME = new Date('2026-11-27T10:00:00Z');
+
 /** A Kuma-shaped DOWN alert, the same for every message (the default template renders Markdown, so HTML too). */
 function sampleAlert(tag: string): AlertEvent {
   return {
     source: 'uptime-kuma:bench', status: 'down', name: 'Local Target 9998', hostnameOrURL: 'http://127.0.0.1:9998/health',
-    msg: '[Local Target 9998] [🔴 Down] Request failed with status code 500', time: new Date(), tags: [tag],
+    msg: '[Local Target 9998] [🔴 Down] Request failed with status code 500', time: new Date(SAMPLE_TIME), tags: [tag],
     heartbeatJSON: { status: 0, msg: 'Request failed with status code 500' }, monitorJSON: { name: 'Local Target 9998', type: 'http' },
   };
 }
@@ -110,7 +137,7 @@ async function withVigie<T>(hs: HomeserverProcess, roomIds: string[], run: (app:
   }
 }
 
-interface BacklogResult { enqueuePerSec: number; drainPerSec: number; endToEndPerSec: number; latencyMs: number[] }
+interface BacklogResult { enqueuePerSec: number; drainPerSec: number; endToEndPerSec: number; latencyMs: number[]; enqueueCpuMs: number }
 
 /**
  * `count` alerts dispatched at once (as after a wave of outages) over the app's rooms, then delivered; latency
@@ -127,12 +154,14 @@ async function backlogRun(app: App, rooms: number, count: number): Promise<Backl
   });
   app.deliverer!.on('sent', onSent);
   const start = performance.now();
+  const cpuBefore = process.cpuUsage();
   // One burst committed together, as Vigie's group commit does for alerts arriving in the same turn; the room
   // workers woken by each dispatch only start sending once it is over.
   app.db.transaction(() => {
     for (let i = 0; i < count; i++) app.dispatch(sampleAlert(`r${i % rooms}`));
   })();
   const enqueued = performance.now();
+  const enqueueCpu = process.cpuUsage(cpuBefore);
   await allSent;
   const end = performance.now();
   app.deliverer!.off('sent', onSent);
@@ -141,6 +170,7 @@ async function backlogRun(app: App, rooms: number, count: number): Promise<Backl
     drainPerSec: count / ((end - enqueued) / 1000),
     endToEndPerSec: count / ((end - start) / 1000),
     latencyMs,
+    enqueueCpuMs: (enqueueCpu.user + enqueueCpu.system) / 1000,
   };
 }
 
@@ -212,15 +242,16 @@ interface PatternResult { delivery: Record<RawApi, number>; endToEndRatio: numbe
 async function compare(hs: HomeserverProcess, rooms: number): Promise<PatternResult> {
   const raw: Record<RawApi, number[]> = { request: [], dispatch: [] };
   const backlogs: BacklogResult[] = [];
+  const cpu = { request: { own: 0, server: 0 }, dispatch: { own: 0, server: 0 }, vigie: { own: 0, server: 0 } };
   const rawRooms: Record<RawApi, string[]> = { request: await hs.createRooms(rooms), dispatch: await hs.createRooms(rooms) };
   const vigieRooms = await hs.createRooms(rooms);
   await withVigie(hs, vigieRooms, async (app) => {
     for (let segment = 0; segment < TOTAL / SEGMENT; segment++) {
       const runRaw = (api: RawApi) => async (): Promise<void> => {
-        raw[api].push(await rawRun(hs, rawRooms[api], SEGMENT, api));
+        raw[api].push(await withCpu(hs, cpu[api], () => rawRun(hs, rawRooms[api], SEGMENT, api)));
       };
       const runVigie = async (): Promise<void> => {
-        backlogs.push(await backlogRun(app, rooms, SEGMENT));
+        backlogs.push(await withCpu(hs, cpu.vigie, () => backlogRun(app, rooms, SEGMENT)));
       };
       const order = [runRaw('request'), runRaw('dispatch'), runVigie];
       for (const run of segment % 2 === 0 ? order : order.reverse()) await run();
@@ -248,6 +279,16 @@ async function compare(hs: HomeserverProcess, rooms: number): Promise<PatternRes
     + ` ${against.request.toFixed(2)} of request(), ${against.dispatch.toFixed(2)} of dispatch()`);
   console.log(`    enqueue (render + commit) ${median(backlogs.map((b) => b.enqueuePerSec)).toFixed(0)}/s; end to end ${rate(median(endToEnd))}`
     + ` = ${median(endToEndRatios).toFixed(2)} of the faster raw (${spread(endToEndRatios, 2)})`);
+  // What the machine's cores allow at best: Vigie's and the homeserver's CPU per alert spread over all, against raw's time.
+  const µs = (ms: number): number => (ms * 1000) / TOTAL;
+  const enqueueCpu = µs(backlogs.reduce((sum, b) => sum + b.enqueueCpuMs, 0));
+  const vigieCpu = µs(cpu.vigie.own);
+  const rawApi: RawApi = median(raw.request) >= median(raw.dispatch) ? 'request' : 'dispatch';
+  const cores = availableParallelism();
+  const cpuBound = (1e6 / median(best)) / ((vigieCpu + µs(cpu.vigie.server)) / cores);
+  console.log(`    CPU per message, this process / the homeserver: raw ${rawApi}() ${µs(cpu[rawApi].own).toFixed(0)} / ${µs(cpu[rawApi].server).toFixed(0)} µs;`
+    + ` vigie ${vigieCpu.toFixed(0)} (render + commit ${enqueueCpu.toFixed(0)}, delivery ${(vigieCpu - enqueueCpu).toFixed(0)}) / ${µs(cpu.vigie.server).toFixed(0)} µs`
+    + ` → with all ${cores} cores always busy, end to end could reach at most ${cpuBound.toFixed(2)} of the faster raw`);
   const latencies = backlogs.flatMap((b) => b.latencyMs);
   console.log(`    latency from enqueue to accepted (queue wait included): ${latency(latencies)}`);
   console.log(`  vigie, one alert at a time per room:    ${rate(loop.perSec)} = ${loopRatio.toFixed(2)} of the faster raw's median (each alert its own disk sync)`);

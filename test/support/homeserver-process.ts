@@ -12,6 +12,8 @@ export interface HomeserverProcess {
   readonly url: string;
   readonly token: string;
   readonly userId: string;
+  /** The child process's id (benchmarks read its CPU time). */
+  readonly pid: number | undefined;
   /** New rooms with the bot joined. */
   createRooms(count: number): Promise<string[]>;
   /** How many messages each room holds. */
@@ -50,7 +52,7 @@ export async function spawnHomeserver(options: { messageRateLimit?: RateLimit } 
   }
 
   return {
-    url, token, userId,
+    url, token, userId, pid: child.pid,
     async createRooms(count) {
       const reply = await ask({ type: 'createRooms', count });
       if (reply.type !== 'rooms') throw new Error(`test homeserver: expected rooms, got ${reply.type}`);
