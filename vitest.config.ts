@@ -8,6 +8,8 @@ export default defineConfig({
     // and say what they waited for.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Forks, not threads: each worker is a process started after globalSetup, so it trusts the test CA.
     pool: 'forks',
+    globalSetup: ['test/support/test-ca.ts'],
   },
 });

@@ -119,11 +119,12 @@ async function runCheck(log: Logger, monitor: string, check: BoundCheck, signal:
 
 /**
  * Warns once per threshold (`tlsExpiryDays`, default 14, 7 and 1 days) as the certificate nears its expiry, as Kuma
- * does; a new certificate (another fingerprint) starts over. Returns whether a warning was queued.
+ * does; a new certificate (another fingerprint) starts over. Returns whether a warning was queued. With ignoreTls,
+ * as in Kuma, the expiry is recorded and not warned about: the certificate is one its owner chose not to trust.
  */
 function watchCertificate(ctx: BeatContext, m: LiveMonitor, subject: EventSubject, tls: TlsInfo, at: number): boolean {
   m.certificate = tls;
-  if (m.config.expiryNotification === false) return false;
+  if (m.config.expiryNotification === false || m.config.ignoreTls === true) return false;
   const fingerprint = tls.fingerprint256 ?? null;
   const renewed = fingerprint !== m.tls.fingerprint;
   const warned = renewed ? [] : m.tls.warned;

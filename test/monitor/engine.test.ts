@@ -88,9 +88,9 @@ describe('the monitor engine, end to end', () => {
   });
 
   it('warns once that an https certificate nears its expiry, and not again after a restart', async () => {
-    const target = await startHttpsTarget(6);
+    const target = await startHttpsTarget(6, { trusted: true });
     cleanups.push(() => target.close());
-    const yaml = `${CONFIG_HEAD}monitors:\n  - { name: Secure, type: http, url: "${target.base}/ok", ignoreTls: true, interval: 50ms }\n`;
+    const yaml = `${CONFIG_HEAD}monitors:\n  - { name: Secure, type: http, url: "${target.base}/ok", interval: 50ms }\n`;
     const first = await start(yaml);
     await waitFor('three beats', () => first.beats.length >= 3);
     expect(first.messages()).toEqual([`⚠️ Certificate Secure: [Secure][${target.base}/ok] server certificate localhost will expire in 6 days`]);
@@ -99,5 +99,15 @@ describe('the monitor engine, end to end', () => {
     const second = await start(yaml);
     await waitFor('three beats after the restart', () => second.beats.length >= 3);
     expect(second.messages()).toHaveLength(1);
+  });
+
+  it('records a certificate it was told to accept (ignoreTls) without warning of its expiry, as Kuma', async () => {
+    const target = await startHttpsTarget(6);
+    cleanups.push(() => target.close());
+    const run = await start(`${CONFIG_HEAD}monitors:\n  - { name: Lab, type: http, url: "${target.base}/ok", ignoreTls: true, interval: 50ms }\n`);
+    await waitFor('three beats', () => run.beats.length >= 3);
+    expect(run.beats.every((b) => b.status === 1)).toBe(true);
+    expect(run.engine.snapshot()[0]?.certificate).toMatchObject({ daysRemaining: 6 });
+    expect(run.messages()).toEqual([]);
   });
 });

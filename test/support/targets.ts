@@ -1,7 +1,7 @@
 // Local misbehaving servers for the check tests: HTTP routes, HTTPS with a short-lived certificate, DNS, a closed port.
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { TEST_CA_DIR_ENV } from './test-ca.js';
 
 /** A running test server. */
 export interface Target {
@@ -100,9 +101,39 @@ export async function selfSignedCertificate(days: number): Promise<{ key: string
   }
 }
 
-/** An HTTPS server with the same routes, whose self-signed certificate expires in `days` days. */
-export async function startHttpsTarget(days = 6): Promise<Target & { cert: string }> {
-  const { key, cert } = await selfSignedCertificate(days);
+/**
+ * A certificate for localhost valid `days` days, signed by the CA the test processes trust (test-ca.ts): checked
+ * without ignoreTls, as a real site's.
+ */
+export async function trustedCertificate(days: number): Promise<{ key: string; cert: string }> {
+  const ca = process.env[TEST_CA_DIR_ENV];
+  if (!ca) throw new Error(`no test CA: ${TEST_CA_DIR_ENV} is unset (vitest.config.ts runs test/support/test-ca.ts first)`);
+  const dir = await mkdtemp(join(tmpdir(), 'vigie-cert-'));
+  try {
+    const run = promisify(execFile);
+    await writeFile(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    await run('openssl', [
+      'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=localhost',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'req.pem'),
+    ]);
+    await run('openssl', [
+      'x509', '-req', '-in', join(dir, 'req.pem'), '-CA', join(ca, 'ca.pem'), '-CAkey', join(ca, 'ca.key'), '-set_serial',
+      String(Date.now()), '-days', String(days), '-extfile', join(dir, 'ext.cnf'), '-out', join(dir, 'cert.pem'),
+    ]);
+    return { key: await readFile(join(dir, 'key.pem'), 'utf8'), cert: await readFile(join(dir, 'cert.pem'), 'utf8') };
+  } catch (error) {
+    throw new Error(`could not make a test certificate with openssl (apt-get install openssl): ${String(error)}`, { cause: error });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An HTTPS server with the same routes, whose certificate expires in `days` days: self-signed (refused unless
+ * ignoreTls), or signed by the test CA with `trusted`.
+ */
+export async function startHttpsTarget(days = 6, options: { trusted?: boolean } = {}): Promise<Target & { cert: string }> {
+  const { key, cert } = await (options.trusted ? trustedCertificate(days) : selfSignedCertificate(days));
   const server = https.createServer({ key, cert }, handle);
   const port = await listen(server);
   return { base: `https://localhost:${port}`, port, cert, close: closer(server) };

@@ -47,7 +47,7 @@ const schema = z.object({
   acceptedStatusCodes: z.array(z.string().regex(STATUS_CODE_PATTERN, { message: 'expected a status code like "200" or a range like "200-299"' }))
     .min(1).default(['200-299']).describe('Status codes that count as UP: codes ("301") and ranges ("200-299")'),
   maxRedirects: z.int().min(0).max(50).default(10).describe('Redirects followed; 0 checks the first answer itself'),
-  ignoreTls: z.boolean().default(false).describe('Accept any certificate (self-signed, expired, wrong name); its expiry is still recorded'),
+  ignoreTls: z.boolean().default(false).describe('Accept any certificate (self-signed, expired, wrong name); its expiry is still recorded, not warned about (as Kuma)'),
   keyword: z.string().min(1).optional().describe('Text the body must contain (case-sensitive; searched in the first 64 MiB)'),
   invertKeyword: z.boolean().default(false).describe('UP when keyword is absent instead'),
   jsonQuery: z.string().min(1).superRefine(checkJsonata).optional()
@@ -56,7 +56,7 @@ const schema = z.object({
     .describe('Value the JSON query is compared with'),
   jsonPathOperator: z.enum(JSON_OPERATORS).default('==').describe('How the JSON query value is compared: ==, !=, <, <=, >, >=, contains'),
   keepAlive: z.boolean().default(false).describe('Reuse connections between checks; default: a fresh connection each time, like a first visit'),
-  expiryNotification: z.boolean().default(true).describe('Warn before the https certificate expires'),
+  expiryNotification: z.boolean().default(true).describe('Warn before the https certificate expires (not with ignoreTls, as Kuma)'),
   tlsExpiryDays: z.array(z.int().positive()).default([14, 7, 1]).describe('Days before expiry at which to warn, once each'),
   timeout: timeoutField(),
 });
