@@ -27,7 +27,7 @@ function setup() {
   const acknowledger = incidentAcknowledger({
     store, outbox, resolveRoom: (ref) => Promise.resolve(ref), onQueued: (room) => queued.push(room),
   });
-  return { acknowledger, queued };
+  return { acknowledger, queued, store };
 }
 
 describe('acknowledging by reaction', () => {
@@ -51,5 +51,30 @@ describe('acknowledging by reaction', () => {
     const { acknowledger } = setup();
     expect(await acknowledger.openIn!(ROOM)).toEqual([{ monitor: 'api', source: 'uptime-kuma:kuma', startedAt: 1, ackedBy: null }]);
     expect(await acknowledger.openIn!('!elsewhere:x')).toEqual([]);
+  });
+});
+
+describe('taking an acknowledging reaction back', () => {
+  it('withdraws the acknowledgement when no other reaction holds it, and hands it to one that does', async () => {
+    const { acknowledger, queued, store } = setup();
+    await acknowledger.ackEvent(ROOM, '$root', '@alice:x', '$a1');
+    await acknowledger.ackEvent(ROOM, '$reply', '@bob:x', '$b1');
+    expect(await acknowledger.withdrawReaction!(ROOM, '$a1', '@alice:x')).toEqual({ result: 'kept' });
+    expect(store.openAll()[0]!.ackedBy).toBe('@bob:x');
+    queued.length = 0;
+    expect(await acknowledger.withdrawReaction!(ROOM, '$b1', '@carol:x')).toEqual({ result: 'withdrawn', monitors: ['api'] });
+    expect(store.openAll()[0]).toMatchObject({ ackedBy: null, ackedAt: null });
+    expect(queued).toEqual([ROOM]);
+    // Acknowledged again, by a new reaction: the incident can be acknowledged as if never before.
+    expect(await acknowledger.ackEvent(ROOM, '$root', '@alice:x', '$a2')).toEqual({ result: 'acked', monitors: ['api'] });
+  });
+
+  it('keeps an acknowledgement given by command, and ignores reactions it never counted', async () => {
+    const { acknowledger, store } = setup();
+    expect(await acknowledger.ackMonitor(ROOM, 'api', '@alice:x')).toEqual({ result: 'acked', monitors: ['api'] });
+    await acknowledger.ackEvent(ROOM, '$root', '@bob:x', '$b1');
+    expect(await acknowledger.withdrawReaction!(ROOM, '$b1', '@bob:x')).toEqual({ result: 'kept' });
+    expect(store.openAll()[0]!.ackedBy).toBe('@alice:x');
+    expect(await acknowledger.withdrawReaction!(ROOM, '$never-counted', '@bob:x')).toEqual({ result: 'none' });
   });
 });

@@ -19,21 +19,26 @@ export interface AcknowledgerDeps {
 export function incidentAcknowledger(deps: AcknowledgerDeps): Acknowledger {
   const inRoom = async (incident: Incident, roomId: string) => incident.roomId === roomId || (await deps.resolveRoom(incident.roomId).catch(() => '')) === roomId;
 
-  function acknowledge(incidents: Incident[], by: string): AckOutcome {
+  /** Acknowledges by a reaction (its event id, kept so taking it back can withdraw it) or, without one, by a command. */
+  function acknowledge(incidents: Incident[], by: string, reactionId?: string): AckOutcome {
     if (incidents.length === 0) return { result: 'none' };
-    const fresh = incidents.filter((i) => i.ackedBy === null && deps.store.ack(i.id, by));
+    if (reactionId !== undefined) for (const i of incidents) deps.store.addAckReaction(i.id, reactionId, by);
+    const fresh = incidents.filter((i) => i.ackedBy === null && deps.store.ack(i.id, by, Date.now(), reactionId === undefined));
     if (fresh.length === 0) return { result: 'already', by: incidents[0]!.ackedBy ?? by };
-    const monitors = fresh.map((i) => nameOfKey(i.key));
-    // One note per thread: a grouped message is the root of several incidents.
-    for (const [rootRowId, group] of groupBy(fresh, (i) => i.rootRowId)) {
+    note(fresh, (names) => `👍 Acknowledged by ${by}: no more reminders for ${names}`);
+    return { result: 'acked', monitors: fresh.map((i) => nameOfKey(i.key)) };
+  }
+
+  /** Queues one note per thread (a grouped message is the root of several incidents) naming its incidents' monitors. */
+  function note(incidents: Incident[], text: (names: string) => string): void {
+    for (const [rootRowId, group] of groupBy(incidents, (i) => i.rootRowId)) {
       const names = group.map((i) => nameOfKey(i.key)).join(', ');
       deps.outbox.enqueue([{
         roomId: group[0]!.roomId, eventType: 'm.room.message', kind: 'reply', relatesToRow: rootRowId, incidentId: group[0]!.id,
-        content: threadReply({ msgtype: 'm.notice', body: `👍 Acknowledged by ${by}: no more reminders for ${names}`, 'm.mentions': {} }),
+        content: threadReply({ msgtype: 'm.notice', body: text(names), 'm.mentions': {} }),
       }]);
       deps.onQueued(group[0]!.roomId);
     }
-    return { result: 'acked', monitors };
   }
 
   return {
@@ -53,7 +58,15 @@ export function incidentAcknowledger(deps: AcknowledgerDeps): Acknowledger {
       }
       return acknowledge(candidates, by);
     },
-    async ackEvent(roomId, eventId, by) {
+    async withdrawReaction(roomId, reactionId, by) {
+      const outcomes = deps.store.withdrawAckReaction(reactionId);
+      const here: Incident[] = [];
+      for (const o of outcomes) if (o.result === 'withdrawn' && (await inRoom(o.incident, roomId))) here.push(o.incident);
+      if (here.length === 0) return { result: outcomes.length > 0 ? 'kept' : 'none' };
+      note(here, (names) => `↩️ ${by} took the acknowledgement back: reminders for ${names} resume`);
+      return { result: 'withdrawn', monitors: here.map((i) => nameOfKey(i.key)) };
+    },
+    async ackEvent(roomId, eventId, by, reactionId) {
       // The message reacted to is an open incident's root or in its thread; anything else has nothing to acknowledge.
       const open = deps.store.openAll();
       const roots = new Set(open.map((i) => i.rootRowId));
@@ -62,7 +75,7 @@ export function incidentAcknowledger(deps: AcknowledgerDeps): Acknowledger {
       const rootRowId = roots.has(row.id) ? row.id : row.relatesToRow;
       const here: Incident[] = [];
       for (const incident of open) if (incident.rootRowId === rootRowId && (await inRoom(incident, roomId))) here.push(incident);
-      return acknowledge(here, by);
+      return acknowledge(here, by, reactionId);
     },
   };
 }

@@ -58,19 +58,27 @@ describe('SyncLoop', () => {
         message('$fix', '@alice:x', '* !vigie status', { 'm.relates_to': { rel_type: 'm.replace', event_id: '$typo' }, 'm.new_content': { msgtype: 'm.text', body: '!vigie status' } }),
         { event_id: '$r', type: 'm.reaction', sender: '@bob:x', origin_server_ts: 2, content: { 'm.relates_to': { rel_type: 'm.annotation', event_id: '$a', key: '👍' } } },
         { event_id: '$redacted', type: 'm.room.message', sender: '@bob:x', origin_server_ts: 3, content: {} },
+        // Taking a reaction back: `redacts` at the top before room version 11, in the content from 11 on.
+        { event_id: '$x10', type: 'm.room.redaction', sender: '@bob:x', origin_server_ts: 4, redacts: '$r', content: {} },
+        { event_id: '$x11', type: 'm.room.redaction', sender: '@bob:x', origin_server_ts: 5, content: { redacts: '$r2', reason: 'oops' } },
+        { event_id: '$x', type: 'm.room.redaction', sender: '@bob:x', origin_server_ts: 6, content: {} },
       ] }),
     ]);
     const loop = new SyncLoop({ api, token, logger: silentLogger() });
     const seen: string[] = [];
     loop.on('message', (room, ev: RoomEvent) => seen.push(`message ${room} ${ev.event_id} ${String(ev.content.body)}`));
     loop.on('reaction', (room, ev: RoomEvent) => seen.push(`reaction ${room} ${ev.event_id}`));
+    loop.on('redaction', (room, ev) => seen.push(`redaction ${room} ${ev.event_id} of ${ev.redacts}`));
     loop.start();
     await until(() => calls.length === 3);
     await loop.stop();
-    expect(seen).toEqual(['message !ops:x $new !vigie status', 'message !ops:x $typo !vigie status', 'reaction !ops:x $r']);
+    expect(seen).toEqual([
+      'message !ops:x $new !vigie status', 'message !ops:x $typo !vigie status', 'reaction !ops:x $r',
+      'redaction !ops:x $x10 of $r', 'redaction !ops:x $x11 of $r2',
+    ]);
     expect(token.get()).toBe('s2');
     expect(calls.map((c) => [c.since, c.timeoutMs])).toEqual([[undefined, 0], ['s1', 30_000], ['s2', 30_000]]);
-    expect((JSON.parse(calls[0]!.filter!) as { room: { timeline: { types: string[] } } }).room.timeline.types).toEqual(['m.room.message', 'm.reaction']);
+    expect((JSON.parse(calls[0]!.filter!) as { room: { timeline: { types: string[] } } }).room.timeline.types).toEqual(['m.room.message', 'm.reaction', 'm.room.redaction']);
   });
 
   it('resumes from a stored token without skipping anything', async () => {

@@ -18,7 +18,7 @@ const TIMELINE_LIMIT = 50;
  * encryption's onSync subscriber.
  */
 export function roomSyncFilter(encrypted: boolean, botUserId?: string): string {
-  const types = ['m.room.message', 'm.reaction', ...(encrypted ? ['m.room.encrypted'] : [])];
+  const types = ['m.room.message', 'm.reaction', 'm.room.redaction', ...(encrypted ? ['m.room.encrypted'] : [])];
   // The bot's own messages (alerts, answers) would fill the timeline's limit and push people's commands out of it.
   const notSenders = botUserId === undefined ? {} : { not_senders: [botUserId] };
   return JSON.stringify({
@@ -46,12 +46,15 @@ export interface RoomEvent {
   sender: string;
   content: Record<string, unknown>;
   origin_server_ts: number;
+  /** The event a redaction takes back: top-level before room version 11, in the content from 11 on. */
+  redacts?: string;
 }
 
-/** The loop's events: (room id, event) for messages and reactions, (room id, inviter) for invites. */
+/** The loop's events: (room id, event) for messages, reactions and redactions, (room id, inviter) for invites. */
 export interface SyncLoopEvents {
   message: [roomId: string, event: RoomEvent];
   reaction: [roomId: string, event: RoomEvent];
+  redaction: [roomId: string, event: RoomEvent & { redacts: string }];
   invite: [roomId: string, inviter: string];
 }
 
@@ -174,6 +177,7 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
           if (message) this.safeEmit('message', roomId, message);
         }
         else if (event.type === 'm.reaction') this.safeEmit('reaction', roomId, event);
+        else if (event.type === 'm.room.redaction' && event.redacts !== undefined) this.safeEmit('redaction', roomId, { ...event, redacts: event.redacts });
       }
     }
   }
@@ -225,8 +229,13 @@ function roomEvent(raw: unknown): RoomEvent | undefined {
   const { event_id: eventId, type, sender, content } = ev;
   if (typeof eventId !== 'string' || typeof type !== 'string' || typeof sender !== 'string') return undefined;
   const body = record(content);
-  if (Object.keys(body).length === 0) return undefined;
   const ts = typeof ev.origin_server_ts === 'number' ? ev.origin_server_ts : 0;
+  if (type === 'm.room.redaction') {
+    const redacts = typeof ev.redacts === 'string' ? ev.redacts : body.redacts;
+    return { event_id: eventId, type, sender, content: body, origin_server_ts: ts, ...(typeof redacts === 'string' ? { redacts } : {}) };
+  }
+  // An empty content is a redacted event: what it said is gone, and so is anything to act on.
+  if (Object.keys(body).length === 0) return undefined;
   return { event_id: eventId, type, sender, content: body, origin_server_ts: ts };
 }
 

@@ -25,7 +25,7 @@ export interface RoomHandlerDeps extends CommandDeps {
 
 /** Where the handler listens (the SyncLoop). */
 export interface RoomEventSource {
-  on<K extends 'message' | 'reaction'>(event: K, listener: (...args: SyncLoopEvents[K]) => void): unknown;
+  on<K extends 'message' | 'reaction' | 'redaction'>(event: K, listener: (...args: SyncLoopEvents[K]) => void): unknown;
 }
 
 /** A reaction key as people mean it: 👍️ and 👍🏽 are 👍. */
@@ -43,10 +43,11 @@ export class RoomHandler {
     this.log = deps.logger.child({ component: 'room' });
   }
 
-  /** Listens to the sync loop's messages and reactions. */
+  /** Listens to the sync loop's messages, reactions and redactions. */
   attach(source: RoomEventSource): void {
     source.on('message', (roomId, event) => void this.queue(() => this.onMessage(roomId, event)));
     source.on('reaction', (roomId, event) => void this.queue(() => this.onReaction(roomId, event)));
+    source.on('redaction', (roomId, event) => void this.queue(() => this.onRedaction(roomId, event)));
   }
 
   /** Resolves when every event received so far is handled. */
@@ -88,8 +89,18 @@ export class RoomHandler {
       log.debug({ level, required: this.deps.requiredLevel }, 'reaction ignored: power level too low to acknowledge');
       return;
     }
-    const outcome = await this.deps.acknowledger.ackEvent(roomId, relation.event_id, event.sender);
+    const outcome = await this.deps.acknowledger.ackEvent(roomId, relation.event_id, event.sender, event.event_id);
     log.info({ outcome: outcome.result }, 'acknowledgement by reaction');
+  }
+
+  /**
+   * A reaction taken back: the acknowledgement it gave goes, unless another holds it. No power check: the homeserver
+   * let the redaction through (its sender's own reaction, or a moderator's act).
+   */
+  async onRedaction(roomId: string, event: RoomEvent & { redacts: string }): Promise<void> {
+    const outcome = await this.deps.acknowledger.withdrawReaction?.(roomId, event.redacts, event.sender);
+    if (outcome === undefined || outcome.result === 'none') return;
+    this.log.info({ roomId, sender: event.sender, redacts: event.redacts, outcome: outcome.result }, 'acknowledging reaction taken back');
   }
 
   private queue(task: () => Promise<void>): Promise<void> {

@@ -84,7 +84,7 @@ describe('migration 009 (CHECK constraints as comparisons)', () => {
     const dump = (): unknown[] => db.prepare('SELECT o.*, p.content, p.event_json FROM outbox AS o JOIN outbox_payload AS p USING (id) ORDER BY id').all();
     const kept = dump();
 
-    expect(migrate(db, MIGRATIONS)).toEqual({ from: 8, to: 9 });
+    expect(migrate(db, MIGRATIONS.slice(0, 9))).toEqual({ from: 8, to: 9 });
     expect(dump()).toEqual(kept);
     const after = new Outbox(db);
     expect(after.head('!r:x')).toMatchObject({ id: rows[1]!.id, kind: 'reply', content: { body: 'UP' } });

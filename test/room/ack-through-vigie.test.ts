@@ -65,4 +65,56 @@ server: { listen: "127.0.0.1:0" }
     expect(dbNote!.content).toMatchObject({ body: '👍 Acknowledged by @alice:localhost: no more reminders for db', 'm.relates_to': { rel_type: 'm.thread', event_id: dbRoot.event_id } });
     expect(answer!.content.msgtype).toBe('m.notice');
   });
+
+  it('taking a 👍 back withdraws the acknowledgement once no other holds it: the thread says so and reminders resume', async () => {
+    hs = await startHomeserver({ messageRateLimit: false });
+    const bot = hs.registerUser('vigie', 'pw');
+    const alice = hs.registerUser('alice', 'pw');
+    const bob = hs.registerUser('bob', 'pw');
+    const room = hs.createRoom({ creator: alice, join: [bot, bob], powerLevels: { users: { [alice]: 100, [bob]: 50 } } });
+    const yaml = `matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }
+rooms: { ops: "${room}" }
+routes: [{ rooms: [ops], groupWait: 0 }]
+store: { path: ./vigie.db }
+server: { listen: "127.0.0.1:0" }
+`;
+    app = await createApp(await loadConfig(writeConfig(yaml, { token: hs.issueToken(bot) })), { logger: silentLogger(), server: true });
+    await app.start();
+    await waitFor('the room to be followed', () => hs.requests.filter((r) => r.path.includes('/sync')).length >= 2);
+    app.dispatch(down('first'));
+    await waitFor('the outage\'s message', () => hs.messages(room).length === 1);
+    const root = hs.messages(room)[0]!;
+    const as = (user: string) => {
+      const token = hs.issueToken(user);
+      const client = new MatrixClient({ baseUrl: hs.url, accessToken: token });
+      return {
+        react: (txnId: string) => client.sendEvent(room, 'm.reaction', txnId, { 'm.relates_to': { rel_type: 'm.annotation', event_id: root.event_id, key: '👍' } }),
+        takeBack: async (eventId: string, txnId: string) => {
+          const url = `${hs.url}/_matrix/client/v3/rooms/${encodeURIComponent(room)}/redact/${encodeURIComponent(eventId)}/${txnId}`;
+          const res = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body: '{}' });
+          expect(res.status).toBe(200);
+        },
+      };
+    };
+    const [aliceSays, bobSays] = [as(alice), as(bob)];
+    const first = await aliceSays.react('r1');
+    await waitFor('the acknowledgement', () => hs.messages(room).length === 2);
+    // Bob agrees; then Alice takes hers back: Bob's still holds it, so nothing is said and reminders stay quiet.
+    const second = await bobSays.react('r2');
+    await waitFor('Bob\'s 👍 to be kept', () => app!.db.prepare('SELECT count(*) FROM incident_ack_reactions').pluck().get() === 2);
+    await aliceSays.takeBack(first.eventId, 't1');
+    await waitFor('Bob to hold the acknowledgement', () => app!.db.prepare('SELECT acked_by FROM incidents').pluck().get() === bob);
+    app.dispatch(down('still down'));
+    await app.deliverer!.whenIdle();
+    expect(hs.messages(room)).toHaveLength(2);
+
+    await bobSays.takeBack(second.eventId, 't2');
+    await waitFor('the note that it was taken back', () => hs.messages(room).length === 3);
+    expect(hs.messages(room)[2]!.content).toMatchObject({
+      body: '↩️ @bob:localhost took the acknowledgement back: reminders for api resume', 'm.relates_to': { rel_type: 'm.thread', event_id: root.event_id },
+    });
+    app.dispatch(down('down again'));
+    await waitFor('the reminder', () => hs.messages(room).length === 4);
+    expect(hs.messages(room)[3]!.content.body).toContain('down again');
+  });
 });

@@ -26,6 +26,8 @@ export interface StoredEvent {
   content: Record<string, unknown>;
   origin_server_ts: number;
   state_key?: string;
+  /** The event a redaction takes back (top-level `redacts`, as in room version 10). */
+  redacts?: string;
   /** The txnId it was sent with, and the sending device (echoed to that device in /sync). */
   txnId?: string;
   deviceId?: string;
@@ -150,12 +152,13 @@ export class Rooms {
   }
 
   /** Adds an event to a room (updating state for state events) and wakes /sync. */
-  append(room: Room, ev: { type: string; sender: string; content: Record<string, unknown>; state_key?: string; txnId?: string; deviceId?: string }): StoredEvent {
+  append(room: Room, ev: { type: string; sender: string; content: Record<string, unknown>; state_key?: string; redacts?: string; txnId?: string; deviceId?: string }): StoredEvent {
     const stored: StoredEvent = {
       event_id: newEventId(), room_id: room.roomId, type: ev.type, sender: ev.sender, content: ev.content,
       origin_server_ts: this.nowMs(), receivedAt: performance.now(), pos: ++this.#pos,
     };
     if (ev.state_key !== undefined) stored.state_key = ev.state_key;
+    if (ev.redacts !== undefined) stored.redacts = ev.redacts;
     if (ev.txnId !== undefined) stored.txnId = ev.txnId;
     if (ev.deviceId !== undefined) stored.deviceId = ev.deviceId;
     room.events.push(stored);

@@ -22,6 +22,7 @@ export function clientEvent(ev: StoredEvent, nowMs: number, viewer?: Session): R
     origin_server_ts: ev.origin_server_ts, room_id: ev.room_id, unsigned,
   };
   if (ev.state_key !== undefined) out.state_key = ev.state_key;
+  if (ev.redacts !== undefined) out.redacts = ev.redacts;
   return out;
 }
 
@@ -96,6 +97,33 @@ function send(ctx: RequestCtx): { body: unknown } {
   return { body: { event_id: ev.event_id } };
 }
 
+/**
+ * PUT /rooms/{roomId}/redact/{eventId}/{txnId}: idempotent per device and txnId as a send. Taking back one's own event
+ * needs the level to send m.room.redaction; anyone else's (or one the server does not know) the room's `redact` level.
+ * The event taken back keeps no content (the redaction algorithm leaves none for messages and reactions).
+ */
+function redact(ctx: RequestCtx): { body: unknown } {
+  const { hs } = ctx;
+  const session = ctx.session as Session;
+  const { roomId = '', eventId = '', txnId = '' } = ctx.params;
+  const key = `${session.userId}|${session.deviceId}|${roomId}|m.room.redaction|${txnId}`;
+  const cached = hs.txns.get(key);
+  if (cached && hs.nowMs() - cached.atMs < TXN_TTL_MS) return { body: { event_id: cached.eventId } };
+  const room = joinedRoom(ctx);
+  const content = ctx.json({ allowEmpty: true });
+  hs.rooms.checkCanSend(room, session.userId, 'm.room.redaction', false);
+  const target = room.events.find((ev) => ev.event_id === eventId);
+  if (target?.sender !== session.userId) {
+    const pl = hs.rooms.stateEvent(room, 'm.room.power_levels')?.content;
+    const needed = typeof pl?.redact === 'number' ? pl.redact : 50;
+    if (hs.rooms.userLevel(room, session.userId) < needed) throw forbidden('You don\'t have permission to redact events');
+  }
+  const ev = hs.rooms.append(room, { type: 'm.room.redaction', sender: session.userId, content, redacts: eventId, txnId, deviceId: session.deviceId });
+  if (target && target.state_key === undefined) target.content = {};
+  hs.txns.set(key, { eventId: ev.event_id, atMs: hs.nowMs() });
+  return { body: { event_id: ev.event_id } };
+}
+
 function join(ctx: RequestCtx): { body: unknown } {
   const target = ctx.params.roomIdOrAlias ?? ctx.params.roomId ?? '';
   let roomId = target;
@@ -155,4 +183,5 @@ export const roomRoutes: Route[] = [
   { method: 'PUT', path: `${ROOM}/state/:eventType`, auth: true, handle: writeState },
   { method: 'PUT', path: `${ROOM}/state/:eventType/:stateKey`, auth: true, handle: writeState },
   { method: 'PUT', path: `${ROOM}/send/:eventType/:txnId`, auth: true, isSend: true, handle: send },
+  { method: 'PUT', path: `${ROOM}/redact/:eventId/:txnId`, auth: true, handle: redact },
 ];
