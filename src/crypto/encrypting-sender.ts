@@ -76,6 +76,12 @@ export class EncryptingSender implements EventSender {
     return client.sendEvent(roomId, 'm.room.encrypted', txnId, encrypted, signal);
   }
 
+  /** The event already sent for this txnId, encrypted or not (the transaction id is the same). */
+  async findSent(room: string, txnId: string, sinceMs: number, signal?: AbortSignal): Promise<string | undefined> {
+    const client = await this.#rooms.connect();
+    return client.findSentEvent(await this.#rooms.resolveRoom(room), txnId, sinceMs, signal);
+  }
+
   /** Whether Vigie's encryption is configured (a store passphrase is set). */
   get canEncrypt(): boolean {
     return this.#openE2ee !== undefined;

@@ -5,7 +5,7 @@ import type { Outbox, OutboxRow, QueuedRow } from './outbox.js';
 import { Parking, type ParkedRoom } from './parking.js';
 import { fillRelation } from './relate.js';
 import {
-  DEFAULT_RETRY_POLICY, backoffMs, decideRetry, describeFailure, errcodeOf,
+  DEFAULT_RETRY_POLICY, backoffMs, decideRetry, describeFailure, errcodeOf, mayHaveArrived,
   type RetryDecision, type RetryKind, type RetryPolicy,
 } from './retry-policy.js';
 import type { EventSender } from './sender.js';
@@ -58,6 +58,12 @@ const MARK_WRITE_DELAY_MS = 50;
  * of 128, 20 µs of 512; each mark dirties a page of the event-id index at random, written once per transaction.
  */
 const MARK_BATCH = 128;
+
+/**
+ * A message whose delivery has been in doubt this long is looked for in the room before it is sent again: Synapse
+ * remembers a txnId for 24 hours, after which the same txnId would post it a second time.
+ */
+export const TXN_MEMORY_MS = 23 * 60 * 60 * 1000;
 
 /** A room's worker; its signal, shared by all its sends, is aborted only by stop(). */
 interface Worker { done: Promise<void>; controller: AbortController }
@@ -216,7 +222,8 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
   }
 
   private async deliver(row: QueuedRow, state: RoomState, signal: AbortSignal): Promise<void> {
-    const sending = this.attempt(row, signal);
+    const inDoubt = row.doubtSince !== null && Date.now() - row.doubtSince > TXN_MEMORY_MS && this.sender.findSent !== undefined;
+    const sending = inDoubt ? this.findOrAttempt(row, row.doubtSince!, signal) : this.attempt(row, signal);
     // Once the request is out, the next rows are read while the homeserver works (in time for the next head()).
     if (this.outbox.readAheadRunsLow(row.roomId)) setImmediate(() => this.readAhead(row.roomId));
     const outcome = await sending;
@@ -236,6 +243,23 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
         return this.onPark(row, decision, failure, errcodeOf(outcome.error), pending, state);
       }
     }
+  }
+
+  /** The event already in the room for the row's txnId, else a send; a lookup the server refuses (4xx) is skipped. */
+  private async findOrAttempt(row: QueuedRow, doubtSince: number, signal: AbortSignal): Promise<Outcome> {
+    try {
+      const eventId = await this.sender.findSent!(row.roomId, row.txnId, doubtSince, signal);
+      if (eventId !== undefined) {
+        this.log.info({ roomId: row.roomId, rowId: row.id, eventId }, 'an earlier attempt had reached the room: not sent again');
+        return { ok: true, eventId };
+      }
+    } catch (error) {
+      const status = (error as { status?: unknown }).status;
+      if (typeof status !== 'number' || status < 400 || status >= 500 || status === 429) return { ok: false, error, aborted: signal.aborted };
+      this.log.warn({ roomId: row.roomId, rowId: row.id, err: describeFailure(error) },
+        'cannot look in the room for an earlier attempt of this message (the homeserver refused); sending it again, which may show it twice');
+    }
+    return this.attempt(row, signal);
   }
 
   private attempt(row: QueuedRow, signal: AbortSignal): Promise<Outcome> {
@@ -283,7 +307,8 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
     const { kind, delayMs } = decision;
     if (kind === 'rate-limit') this.rateLimitedUntil = Math.max(this.rateLimitedUntil, Date.now() + delayMs);
     else state.failures += 1;
-    this.outbox.recordAttempt(row.id, failure, Date.now() + delayMs);
+    const now = Date.now();
+    this.outbox.recordAttempt(row.id, failure, now + delayMs, mayHaveArrived(error) ? now : undefined);
     const fields = { roomId: row.roomId, rowId: row.id, kind, delayMs, attempt: row.attempts + 1, error: failure };
     if (kind === 'bug') this.log.error({ ...fields, err: error }, 'sending failed with an unexpected error (a bug); retrying with backoff');
     else if (kind === 'rate-limit') this.log.debug(fields, 'rate-limited by the homeserver; waiting as asked');

@@ -9,7 +9,7 @@ export interface RawRow {
   id: number; room_id: string; event_type: string; content: string; txn_id: string; dedupe_key: string | null;
   state: OutboxState; attempts: number; next_attempt_at: number; last_error: string | null; event_id: string | null;
   created_at: number; sent_at: number | null; kind: OutboxKind; event_json: string | null; template: string | null;
-  not_before: number; relates_to_row: number | null; incident_id: number | null; seq: number | null;
+  not_before: number; relates_to_row: number | null; incident_id: number | null; seq: number | null; doubt_since: number | null;
 }
 
 /** Rows grouping may fold: the very text of the partial index of migration 007, so SQLite uses that index. */
@@ -20,7 +20,7 @@ export const GROUP_CANDIDATE = "state = 'pending' AND attempts = 0 AND (kind = '
  * known, and its event is left out (only grouping needs it). Read as arrays: objects of 20 keys cost 2–3 µs a row more.
  */
 const HEAD_COLUMNS = 'o.id, o.room_id, o.event_type, p.content, o.txn_id, o.dedupe_key, o.attempts, o.next_attempt_at, o.last_error, '
-  + 'o.created_at, o.kind, o.template, o.not_before, o.relates_to_row, o.incident_id, o.seq';
+  + 'o.created_at, o.kind, o.template, o.not_before, o.relates_to_row, o.incident_id, o.seq, o.doubt_since';
 
 /** Outbox rows `o` with their payload `p` (migration 007 keeps the payload apart from the often-updated row). */
 const WITH_PAYLOAD = 'FROM outbox AS o JOIN outbox_payload AS p ON p.id = o.id';
@@ -66,8 +66,8 @@ export function prepareStatements(db: Database) {
     pendingRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE state = 'pending' ORDER BY room_id`).pluck(),
     markSent: db.prepare(`UPDATE outbox SET state = 'sent', event_id = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL
       WHERE id = ? AND state = 'pending'`),
-    recordAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
-      WHERE id = ? AND state = 'pending'`),
+    recordAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+      doubt_since = coalesce(doubt_since, ?) WHERE id = ? AND state = 'pending'`),
     markRejected: db.prepare(`UPDATE outbox SET state = 'rejected', attempts = attempts + 1, last_error = ?
       WHERE id = ? AND state = 'pending'`),
     depth: db.prepare(`SELECT room_id, count(*) AS n FROM outbox WHERE state = 'pending' GROUP BY room_id`),
@@ -121,7 +121,7 @@ export function toRow(raw: unknown): QueuedRow | undefined {
     dedupeKey: r.dedupe_key, state: r.state, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
     lastError: r.last_error, eventId: r.event_id, createdAt: r.created_at, sentAt: r.sent_at,
     kind: r.kind, event: r.event_json === null ? null : eventFromJson(r.event_json), template: r.template,
-    notBefore: r.not_before, relatesToRow: r.relates_to_row, incidentId: r.incident_id,
+    notBefore: r.not_before, relatesToRow: r.relates_to_row, incidentId: r.incident_id, doubtSince: r.doubt_since ?? null,
   };
 }
 
@@ -133,7 +133,7 @@ export function toHeadRows(values: unknown[][]): { rows: QueuedRow[]; last: { po
     txnId: v[4] as string, dedupeKey: v[5] as string | null, state: 'pending', attempts: v[6] as number,
     nextAttemptAt: v[7] as number, lastError: v[8] as string | null, eventId: null, createdAt: v[9] as number, sentAt: null,
     kind: v[10] as OutboxKind, event: null, template: v[11] as string | null, notBefore: v[12] as number,
-    relatesToRow: v[13] as number | null, incidentId: v[14] as number | null,
+    relatesToRow: v[13] as number | null, incidentId: v[14] as number | null, doubtSince: v[16] as number | null,
   }));
   const last = values.at(-1);
   return { rows, last: last && { pos: (last[15] as number | null) ?? (last[0] as number), id: last[0] as number } };

@@ -70,6 +70,8 @@ export interface QueuedRow extends OutboxRow {
   notBefore: number;
   relatesToRow: number | null;
   incidentId: number | null;
+  /** When an attempt first may have reached the homeserver unanswered (ms); null while none did. */
+  doubtSince: number | null;
 }
 
 /** A group row replacing never-attempted originals, as grouping builds it. */
@@ -206,10 +208,11 @@ export class Outbox {
   }
 
   /** A failed attempt: the row stays pending, with the error and the planned retry time. */
-  recordAttempt(id: number, error: string, nextAttemptAt: number): void {
+  recordAttempt(id: number, error: string, nextAttemptAt: number, inDoubtSince?: number): void {
     this.flush();
     this.readAhead.forget();
-    this.relaxed(() => this.expectPending(this.stmts.recordAttempt.run(error, nextAttemptAt, id).changes, id, 'record an attempt'));
+    const changes = (): number => this.stmts.recordAttempt.run(error, nextAttemptAt, inDoubtSince ?? null, id).changes;
+    this.relaxed(() => this.expectPending(changes(), id, 'record an attempt'));
   }
 
   /** The homeserver will never accept the row as it is: kept for people to see, never sent again. */
@@ -376,7 +379,7 @@ export class Outbox {
       id: Number(lastInsertRowid), roomId: m.roomId, eventType: m.eventType, content: m.content, txnId,
       dedupeKey: m.dedupeKey ?? null, state: 'pending', attempts: 0, nextAttemptAt: 0, lastError: null, eventId: null,
       createdAt, sentAt: null, kind: m.kind ?? 'alert', event: m.event ?? null, template: m.template ?? null,
-      notBefore: m.notBefore ?? 0, relatesToRow: m.relatesToRow ?? null, incidentId: m.incidentId ?? null,
+      notBefore: m.notBefore ?? 0, relatesToRow: m.relatesToRow ?? null, incidentId: m.incidentId ?? null, doubtSince: null,
     };
     if (isGroupCandidate(row)) this.candidateRooms.add(row.roomId);
     return row;

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { MatrixError, MatrixNetworkError } from '../matrix/errors.js';
-import { DEFAULT_RETRY_POLICY, backoffMs, decideRetry, describeFailure, type RetryPolicy } from './retry-policy.js';
+import { DEFAULT_RETRY_POLICY, backoffMs, decideRetry, describeFailure, mayHaveArrived, type RetryPolicy } from './retry-policy.js';
 
 const policy = (random = 0.5): RetryPolicy => ({ ...DEFAULT_RETRY_POLICY, random: () => random });
 const ctx = { roomId: '!ops:example.org', pendingInRoom: 3, pendingTotal: 7 };
@@ -92,5 +92,27 @@ describe('a room Vigie cannot encrypt for', () => {
     const decision = decideRetry(error, 1, policy(), ctx);
     expect(decision).toMatchObject({ action: 'park', scope: 'room' });
     expect(decision.action === 'park' && decision.reason).toMatch(/^room !ops:example.org is encrypted .* and restart; the 3 pending alerts? .*are kept/);
+  });
+});
+
+describe('mayHaveArrived', () => {
+  const network = (code?: string): MatrixNetworkError =>
+    new MatrixNetworkError('x', { cause: code === undefined ? undefined : Object.assign(new Error(code), { code }) });
+
+  it('is true when the request may have been taken without its answer coming back', () => {
+    expect(mayHaveArrived(network('ECONNRESET'))).toBe(true);
+    expect(mayHaveArrived(network('UND_ERR_SOCKET'))).toBe(true);
+    expect(mayHaveArrived(network())).toBe(true); // a timeout: no cause to tell
+    expect(mayHaveArrived(new MatrixError('M_UNKNOWN', 502, 'bad gateway'))).toBe(true);
+    expect(mayHaveArrived(new MatrixError('M_UNKNOWN', 500, 'internal error'))).toBe(true);
+  });
+
+  it('is false when nothing of the request reached the server, or it answered that it took nothing', () => {
+    expect(mayHaveArrived(network('ECONNREFUSED'))).toBe(false);
+    expect(mayHaveArrived(new MatrixNetworkError('x', { cause: new AggregateError([network('ECONNREFUSED').cause, network('EHOSTUNREACH').cause]) }))).toBe(false);
+    expect(mayHaveArrived(network('ENOTFOUND'))).toBe(false);
+    expect(mayHaveArrived(new MatrixError('M_LIMIT_EXCEEDED', 429, 'slow down'))).toBe(false);
+    expect(mayHaveArrived(new MatrixError('M_FORBIDDEN', 403, 'no'))).toBe(false);
+    expect(mayHaveArrived(new Error('a bug before sending'))).toBe(false);
   });
 });

@@ -46,6 +46,33 @@ export interface FailureContext {
   pendingTotal: number;
 }
 
+/** Failures before any byte of the request could reach the homeserver: nothing of it can be in the room. */
+const NEVER_SENT_CODES = new Set([
+  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * Whether a failed send may have put its event in the room anyway: its answer was lost (a cut connection, a
+ * timeout), or a proxy or the server answered 5xx. Only then can a retry after the homeserver forgot the txnId post
+ * it twice. Anything unsure counts as "may have".
+ */
+export function mayHaveArrived(error: unknown): boolean {
+  if (error instanceof MatrixError) return error.status >= 500 || error.status === 408;
+  if (!(error instanceof MatrixNetworkError)) return false;
+  const codes = errorCodes(error.cause);
+  return codes.length === 0 || codes.some((code) => !NEVER_SENT_CODES.has(code));
+}
+
+/** The codes of an error and of what it wraps (every address tried, for happy eyeballs' AggregateError). */
+function errorCodes(error: unknown): string[] {
+  if (error instanceof AggregateError) return error.errors.flatMap(errorCodes);
+  if (!(error instanceof Error)) return [];
+  const code = (error as { code?: unknown }).code;
+  const own = typeof code === 'string' ? [code] : [];
+  return own.length > 0 ? own : errorCodes(error.cause);
+}
+
 /** Errcodes that concern the bot's account or token, so no room can be served until a person acts. */
 const ACCOUNT_ERRCODES = new Set(['M_UNKNOWN_TOKEN', 'M_MISSING_TOKEN', 'M_USER_DEACTIVATED', 'M_USER_LOCKED', 'M_USER_SUSPENDED']);
 

@@ -7,6 +7,12 @@ import { sendHttp, type HttpTarget } from './http.js';
 /** Default time allowed for one call, headers and body. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** Pages of room history read when looking for an event by its transaction id, and their size: 5,000 events. */
+const HISTORY_PAGES = 50;
+const HISTORY_PAGE_SIZE = 100;
+/** How far the homeserver's clock may be off Vigie's when looking back to a time. */
+const CLOCK_SKEW_MS = 10 * 60_000;
+
 /** A /sync filter that keeps the answer tiny: we only want the keys of `rooms.invite`. */
 const INVITES_FILTER = JSON.stringify({
   presence: { not_types: ['*'] },
@@ -186,6 +192,31 @@ export class MatrixClient {
     const res = await this.#call('PUT', this.#sendPath(roomId, type) + encodeURIComponent(txnId), { what, body: content, signal });
     if (typeof res.event_id !== 'string') throw this.#malformed(what, 'event_id');
     return { eventId: res.event_id };
+  }
+
+  /**
+   * The event this device sent with `txnId`, looked for in the room's history (newest first) back to `sinceMs`: the
+   * server shows a device its own transaction ids (`unsigned.transaction_id`). Undefined when it is not there.
+   */
+  async findSentEvent(roomId: string, txnId: string, sinceMs: number, signal?: AbortSignal): Promise<string | undefined> {
+    const what = `looking in ${roomId} for the event sent with transaction ${txnId}`;
+    let from: string | undefined;
+    for (let page = 0; page < HISTORY_PAGES; page++) {
+      // No `from` on the first page: the latest events (spec v1.3; older servers refuse, and the caller sends again).
+      const query: Record<string, string> = { dir: 'b', limit: String(HISTORY_PAGE_SIZE) };
+      if (from !== undefined) query.from = from;
+      const res = await this.#call('GET', this.#v3('rooms', roomId, 'messages'), { what, query, signal });
+      const chunk = Array.isArray(res.chunk) ? (res.chunk as Array<Record<string, unknown> | null>) : [];
+      let oldest = Infinity;
+      for (const event of chunk) {
+        const unsigned = event?.unsigned as { transaction_id?: unknown } | undefined;
+        if (unsigned?.transaction_id === txnId && typeof event?.event_id === 'string') return event.event_id;
+        if (typeof event?.origin_server_ts === 'number') oldest = Math.min(oldest, event.origin_server_ts);
+      }
+      if (typeof res.end !== 'string' || chunk.length === 0 || oldest < sinceMs - CLOCK_SKEW_MS) return undefined;
+      from = res.end;
+    }
+    return undefined;
   }
 
   /** The users joined to a room (`/joined_members`): whose devices get the room's encryption keys. */

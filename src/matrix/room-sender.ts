@@ -36,6 +36,11 @@ export class RoomSender implements EventSender {
     return client.sendEvent(await this.resolveRoom(room), type, txnId, content, signal);
   }
 
+  async findSent(room: string, txnId: string, sinceMs: number, signal?: AbortSignal): Promise<string | undefined> {
+    const client = await this.connect();
+    return client.findSentEvent(await this.resolveRoom(room), txnId, sinceMs, signal);
+  }
+
   /** The room id for a configured room: an id as is, an alias resolved once. */
   async resolveRoom(room: string): Promise<string> {
     if (!room.startsWith('#')) return room;

@@ -10,6 +10,7 @@ import { migration as m007 } from './007-outbox-payload.js';
 import { migration as m008 } from './008-outbox-no-event-index.js';
 import { migration as m009 } from './009-outbox-checks.js';
 import { migration as m010 } from './010-ack-reactions.js';
+import { migration as m011 } from './011-outbox-doubt.js';
 
 /** All migrations this Vigie knows, oldest first; versions are 1, 2, 3… without gaps. */
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011];

@@ -124,6 +124,38 @@ function redact(ctx: RequestCtx): { body: unknown } {
   return { body: { event_id: ev.event_id } };
 }
 
+/** A /messages filter's parts this server applies. */
+interface EventFilter { senders?: string[]; types?: string[]; not_types?: string[] }
+
+/**
+ * GET /rooms/{roomId}/messages: the room's events from `from` (a stream position, `t<pos>`; without it, the end for
+ * `dir=b`, the start for `dir=f`), `limit` (10) at a time, newest first for `b`; `end` is given while more remain.
+ * A device sees its own transaction ids, as in /sync.
+ */
+function messages(ctx: RequestCtx): { body: unknown } {
+  const room = joinedRoom(ctx);
+  const dir = ctx.query.get('dir');
+  if (dir === null) throw badRequest('M_MISSING_PARAM', 'Missing string query parameter \'dir\'');
+  if (dir !== 'b' && dir !== 'f') throw badRequest('M_INVALID_PARAM', `Query parameter 'dir' must be one of ['b', 'f']`);
+  const rawFrom = ctx.query.get('from');
+  const from = rawFrom === null ? undefined : /^t\d+$/.test(rawFrom) ? Number(rawFrom.slice(1)) : NaN;
+  if (Number.isNaN(from)) throw badRequest('M_INVALID_PARAM', `Invalid token '${rawFrom}'`);
+  const limit = Math.max(1, Math.min(Number(ctx.query.get('limit') ?? 10) || 10, 1000));
+  const rawFilter = ctx.query.get('filter');
+  const filter = (rawFilter === null ? {} : JSON.parse(rawFilter)) as EventFilter;
+  const shown = room.events.filter((ev) => (filter.senders === undefined || filter.senders.includes(ev.sender))
+    && (filter.types === undefined || filter.types.includes(ev.type)) && !(filter.not_types ?? []).includes(ev.type));
+  const inRange = dir === 'b'
+    ? shown.filter((ev) => ev.pos < (from ?? Infinity)).reverse()
+    : shown.filter((ev) => ev.pos >= (from ?? 0));
+  const chunk = inRange.slice(0, limit);
+  const body: Record<string, unknown> = {
+    chunk: chunk.map((ev) => clientEvent(ev, ctx.hs.nowMs(), ctx.session)), start: rawFrom ?? `t${ctx.hs.rooms.position + 1}`,
+  };
+  if (inRange.length > limit) body.end = `t${dir === 'b' ? chunk.at(-1)!.pos : chunk.at(-1)!.pos + 1}`;
+  return { body };
+}
+
 function join(ctx: RequestCtx): { body: unknown } {
   const target = ctx.params.roomIdOrAlias ?? ctx.params.roomId ?? '';
   let roomId = target;
@@ -184,4 +216,5 @@ export const roomRoutes: Route[] = [
   { method: 'PUT', path: `${ROOM}/state/:eventType/:stateKey`, auth: true, handle: writeState },
   { method: 'PUT', path: `${ROOM}/send/:eventType/:txnId`, auth: true, isSend: true, handle: send },
   { method: 'PUT', path: `${ROOM}/redact/:eventId/:txnId`, auth: true, handle: redact },
+  { method: 'GET', path: `${ROOM}/messages`, auth: true, handle: messages },
 ];
