@@ -43,7 +43,8 @@ describe('migration 007 (outbox payload apart from the row)', () => {
       VALUES ('!r:x', 'm.room.message', ?, ?, 0, ?, ?, ?)`);
     insert.run('{"body":"DOWN"}', 't1', '{"name":"web"}', 'pending', null);
     insert.run('{"body":"UP"}', 't2', null, 'sent', 1);
-    expect(migrate(db, MIGRATIONS.slice(0, 7))).toEqual({ from: 6, to: 7 });
+    // Through every later migration too: the Outbox reads the latest schema.
+    expect(migrate(db, MIGRATIONS)).toEqual({ from: 6, to: MIGRATIONS.length });
 
     const outbox = new Outbox(db);
     expect(outbox.get(1)).toMatchObject({ txnId: 't1', content: { body: 'DOWN' }, event: { name: 'web' } });
@@ -58,34 +59,40 @@ describe('migration 008 (no index of event ids)', () => {
     const db = openDatabase(':memory:', { migrations: MIGRATIONS.slice(0, 7) });
     const eventIdIndexes = () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%event_id%'").pluck().all();
     expect(eventIdIndexes()).toEqual(['outbox_by_event_id']);
-    const outbox = new Outbox(db);
-    const [row] = outbox.enqueue([{ roomId: '!r:x', eventType: 'm.room.message', content: { body: 'DOWN' } }]);
-    outbox.markSent(row!.id, '$sent');
-    outbox.flush();
+    const { lastInsertRowid: id } = db.prepare(`INSERT INTO outbox (room_id, event_type, txn_id, created_at, state, event_id, sent_at)
+      VALUES ('!r:x', 'm.room.message', 't1', 0, 'sent', '$sent', 1)`).run();
+    db.prepare(`INSERT INTO outbox_payload (id, content) VALUES (?, '{"body":"DOWN"}')`).run(id);
     expect(migrate(db, MIGRATIONS.slice(0, 8))).toEqual({ from: 7, to: 8 });
     expect(eventIdIndexes()).toEqual([]);
-    expect(new Outbox(db).get(row!.id)).toMatchObject({ state: 'sent', eventId: '$sent' });
+    migrate(db, MIGRATIONS);
+    expect(new Outbox(db).get(Number(id))).toMatchObject({ state: 'sent', eventId: '$sent', content: { body: 'DOWN' } });
   });
 });
 
 describe('migration 009 (CHECK constraints as comparisons)', () => {
   it('keeps every row, payload, id and queue position, and still refuses a state or kind it does not know', () => {
     const db = openDatabase(':memory:', { migrations: MIGRATIONS.slice(0, 8) });
-    const before = new Outbox(db);
-    const rows = before.enqueue([
-      { roomId: '!r:x', eventType: 'm.room.message', content: { body: 'DOWN' }, event: { source: 'monitor', status: 'down', name: 'web', hostnameOrURL: '', msg: 'down', time: new Date(0), tags: [], heartbeatJSON: null, monitorJSON: null }, template: 'default', dedupeKey: 'k1' },
-      { roomId: '!r:x', eventType: 'm.room.message', content: { body: 'UP' }, kind: 'reply' },
-      { roomId: '!r:x', eventType: 'm.room.message', content: { body: 'gone' } },
-    ]);
-    before.markSent(rows[0]!.id, '$down');
-    before.flush();
+    const insert = db.prepare(`INSERT INTO outbox (room_id, event_type, txn_id, dedupe_key, created_at, state, event_id, sent_at, kind, template, has_event)
+      VALUES ('!r:x', 'm.room.message', ?, ?, 1, ?, ?, ?, ?, ?, ?)`);
+    const payload = db.prepare('INSERT INTO outbox_payload (id, content, event_json) VALUES (?, ?, ?)');
+    const rows = [
+      insert.run('t1', 'k1', 'sent', '$down', 2, 'alert', 'default', 1),
+      insert.run('t2', null, 'pending', null, null, 'reply', null, 0),
+      insert.run('t3', null, 'pending', null, null, 'alert', null, 0),
+    ].map((r) => ({ id: Number(r.lastInsertRowid) }));
+    payload.run(rows[0]!.id, '{"body":"DOWN"}', '{"name":"web"}');
+    payload.run(rows[1]!.id, '{"body":"UP"}', null);
+    payload.run(rows[2]!.id, '{"body":"gone"}', null);
     // The newest row pruned away: its id must not come back (AUTOINCREMENT's mark survives the rebuild).
     db.prepare('DELETE FROM outbox WHERE id = ?').run(rows[2]!.id);
-    const dump = (): unknown[] => db.prepare('SELECT o.*, p.content, p.event_json FROM outbox AS o JOIN outbox_payload AS p USING (id) ORDER BY id').all();
+    const columns = 'o.id, room_id, event_type, txn_id, dedupe_key, state, attempts, next_attempt_at, last_error, event_id, created_at, '
+      + 'sent_at, kind, template, not_before, relates_to_row, incident_id, seq, has_event, p.content, p.event_json';
+    const dump = (): unknown[] => db.prepare(`SELECT ${columns} FROM outbox AS o JOIN outbox_payload AS p USING (id) ORDER BY id`).all();
     const kept = dump();
 
     expect(migrate(db, MIGRATIONS.slice(0, 9))).toEqual({ from: 8, to: 9 });
     expect(dump()).toEqual(kept);
+    migrate(db, MIGRATIONS);
     const after = new Outbox(db);
     expect(after.head('!r:x')).toMatchObject({ id: rows[1]!.id, kind: 'reply', content: { body: 'UP' } });
     const [next] = after.enqueue([{ roomId: '!r:x', eventType: 'm.room.message', content: { body: 'new' } }]);
