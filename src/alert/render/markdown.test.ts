@@ -36,6 +36,7 @@ describe('markdownEscape shows monitor values as text in the HTML', () => {
     ['title\n---', '<p>title<br>\n---</p>'],
     ['title\n===', '<p>title<br>\n===</p>'],
     ['a | b\n--|--\nc | d', '<p>a | b<br>\n--|--<br>\nc | d</p>'],
+    ['title\n:-', '<p>title<br>\n:-</p>'],
     ['back\\slash', '<p>back\\slash</p>'],
     ['@room ping', '<p>@room ping</p>'],
   ])('%j', (value, html) => {
@@ -57,5 +58,12 @@ describe('markdownToHtml', () => {
 
   it('does not pass raw HTML nor link bare URLs', () => {
     expect(markdownToHtml('<b>x</b> https://example.org')).toBe('<p>&lt;b&gt;x&lt;/b&gt; https://example.org</p>');
+  });
+});
+
+describe('a monitor value on a line of its own', () => {
+  it('does not turn the template\'s line above it into a table (a `:-` alignment row)', () => {
+    const html = markdownToHtml(`## ${markdownEscape('|')} ##\n${markdownEscape(':-')}`);
+    expect(html).toBe('<h2>|</h2>\n<p>:-</p>');
   });
 });

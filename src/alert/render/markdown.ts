@@ -25,8 +25,8 @@ const LIQUID_MARKUP = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 const INLINE_MARKUP = /[\\`*_[\]<>|~]/g;
 /** An entity (`&amp;`, `&#64;`) that Markdown would decode. */
 const ENTITY = /&(?=#?\w+;)/g;
-/** Block markup at the start of a line: headings, lists, quotes, setext underlines. */
-const LINE_START_MARK = /(^|\n)([ \t]*)([-+=#>])/g;
+/** Block markup at the start of a line: headings, lists, quotes, setext underlines, a table's `:-` alignment row. */
+const LINE_START_MARK = /(^|\n)([ \t]*)([-+=#>:])/g;
 /** An ordered-list marker at the start of a line (`1.`, `2)`). */
 const LINE_START_NUMBER = /(^|\n)([ \t]*)(\d+)([.)])/g;
 
