@@ -22,27 +22,34 @@ const down = (msg: string, name = 'api'): AlertEvent => ({
   tags: [], heartbeatJSON: { status: 0, msg }, monitorJSON: null,
 });
 
-describe('acknowledging an outage from the room', () => {
-  it('a moderator\'s 👍 on the alert acknowledges it: the thread says who, and the next reminder is not posted', async () => {
-    hs = await startHomeserver({ messageRateLimit: false });
-    const bot = hs.registerUser('vigie', 'pw');
-    const alice = hs.registerUser('alice', 'pw');
-    const room = hs.createRoom({ creator: alice, join: [bot] });
-    const yaml = `matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }
+/**
+ * Vigie as `vigie run` builds it, posting to `room` as `bot`, following the room; resolves with the first outage's
+ * message in the room (monitor api).
+ */
+async function startVigieWithOutage(bot: string, room: string) {
+  const yaml = `matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }
 rooms: { ops: "${room}" }
 routes: [{ rooms: [ops], groupWait: 0 }]
 sources: { uptimeKuma: [{ name: kuma, token: kuma-token-1234 }] }
 store: { path: ./vigie.db }
 server: { listen: "127.0.0.1:0" }
 `;
-    app = await createApp(await loadConfig(writeConfig(yaml, { token: hs.issueToken(bot) })), { logger: silentLogger(), server: true });
-    await app.start();
-    // The loop's first /sync only sets where it starts; the second is the long-poll that will see the reaction.
-    await waitFor('the room to be followed', () => hs.requests.filter((r) => r.path.includes('/sync')).length >= 2);
+  app = await createApp(await loadConfig(writeConfig(yaml, { token: hs.issueToken(bot) })), { logger: silentLogger(), server: true });
+  await app.start();
+  // The loop's first /sync only sets where it starts; the second is the long-poll that will see the reactions.
+  await waitFor('the room to be followed', () => hs.requests.filter((r) => r.path.includes('/sync')).length >= 2);
+  app.dispatch(down('first'));
+  await waitFor('the outage\'s message', () => hs.messages(room).length === 1);
+  return { app, root: hs.messages(room)[0]! };
+}
 
-    app.dispatch(down('first'));
-    await waitFor('the outage\'s message', () => hs.messages(room).length === 1);
-    const root = hs.messages(room)[0]!;
+describe('acknowledging an outage from the room', () => {
+  it('a moderator\'s 👍 on the alert acknowledges it: the thread says who, and the next reminder is not posted', async () => {
+    hs = await startHomeserver({ messageRateLimit: false });
+    const bot = hs.registerUser('vigie', 'pw');
+    const alice = hs.registerUser('alice', 'pw');
+    const room = hs.createRoom({ creator: alice, join: [bot] });
+    const { app, root } = await startVigieWithOutage(bot, room);
     const aliceClient = new MatrixClient({ baseUrl: hs.url, accessToken: hs.issueToken(alice) });
     await aliceClient.sendEvent(room, 'm.reaction', 'react-1', { 'm.relates_to': { rel_type: 'm.annotation', event_id: root.event_id, key: '👍️' } });
 
@@ -72,18 +79,7 @@ server: { listen: "127.0.0.1:0" }
     const alice = hs.registerUser('alice', 'pw');
     const bob = hs.registerUser('bob', 'pw');
     const room = hs.createRoom({ creator: alice, join: [bot, bob], powerLevels: { users: { [alice]: 100, [bob]: 50 } } });
-    const yaml = `matrix: { homeserver: ${hs.url}, accessTokenFile: ./token }
-rooms: { ops: "${room}" }
-routes: [{ rooms: [ops], groupWait: 0 }]
-store: { path: ./vigie.db }
-server: { listen: "127.0.0.1:0" }
-`;
-    app = await createApp(await loadConfig(writeConfig(yaml, { token: hs.issueToken(bot) })), { logger: silentLogger(), server: true });
-    await app.start();
-    await waitFor('the room to be followed', () => hs.requests.filter((r) => r.path.includes('/sync')).length >= 2);
-    app.dispatch(down('first'));
-    await waitFor('the outage\'s message', () => hs.messages(room).length === 1);
-    const root = hs.messages(room)[0]!;
+    const { app, root } = await startVigieWithOutage(bot, room);
     const as = (user: string) => {
       const token = hs.issueToken(user);
       const client = new MatrixClient({ baseUrl: hs.url, accessToken: token });
@@ -101,9 +97,9 @@ server: { listen: "127.0.0.1:0" }
     await waitFor('the acknowledgement', () => hs.messages(room).length === 2);
     // Bob agrees; then Alice takes hers back: Bob's still holds it, so nothing is said and reminders stay quiet.
     const second = await bobSays.react('r2');
-    await waitFor('Bob\'s 👍 to be kept', () => app!.db.prepare('SELECT count(*) FROM incident_ack_reactions').pluck().get() === 2);
+    await waitFor('Bob\'s 👍 to be kept', () => app.db.prepare('SELECT count(*) FROM incident_ack_reactions').pluck().get() === 2);
     await aliceSays.takeBack(first.eventId, 't1');
-    await waitFor('Bob to hold the acknowledgement', () => app!.db.prepare('SELECT acked_by FROM incidents').pluck().get() === bob);
+    await waitFor('Bob to hold the acknowledgement', () => app.db.prepare('SELECT acked_by FROM incidents').pluck().get() === bob);
     app.dispatch(down('still down'));
     await app.deliverer!.whenIdle();
     expect(hs.messages(room)).toHaveLength(2);

@@ -4,7 +4,7 @@ import type { AlertEvent, EventStatus } from '../event.js';
 import { BUILTIN_TEMPLATES } from './builtin.js';
 import { HtmlFill } from './html-fill.js';
 import { markdownEscape, markdownToHtml } from './markdown.js';
-import { compileTemplates } from './templates.js';
+import { compiledBothWays } from '../../../test/support/templates.js';
 
 /** Templates where a value's first or last character could change how the Markdown around it reads. */
 const TEMPLATES: Record<string, string> = {
@@ -17,11 +17,8 @@ const TEMPLATES: Record<string, string> = {
   autolink: '<https://{{ hostnameOrURL }}> \\{{ name }}',
   lines: '{{ name }}\n{{ msg }}\n\n- {{ hostnameOrURL }}\n> {{ name }}\n| a | {{ msg }} |\n|---|---|\n| {{ name }} | b |',
 };
-/** The same templates forced through two renders and markdown-it each time: a comment naming `capture` renders nothing. */
-const TWICE = '{% comment %}capture{% endcomment %}';
-
-const filled = compileTemplates(TEMPLATES, { timezone: 'UTC' });
-const plain = compileTemplates(Object.fromEntries(Object.entries(TEMPLATES).map(([n, s]) => [n, s + TWICE])), { timezone: 'UTC' });
+/** With the HTML filled in where it can be, and through two renders and markdown-it each time. */
+const { fast: filled, slow: plain } = compiledBothWays(TEMPLATES, 'UTC');
 
 /** What monitors send (words, URLs), and every character Markdown reads, at either end of a value. */
 const word = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '.', ':', '/', '-', '*', '_', '#', '&', ';', '<', '>', '[', ']', 'é', '🔴'), minLength: 1, maxLength: 8 });

@@ -4,6 +4,7 @@ import type { AlertEvent, EventStatus } from '../event.js';
 import { BUILTIN_TEMPLATES } from './builtin.js';
 import { oneRenderSuffices } from './one-pass.js';
 import { compileTemplates } from './templates.js';
+import { compiledBothWays } from '../../../test/support/templates.js';
 
 /** Markdown templates exercising outputs in text, emphasis, code spans and fences, links, lists, raw, echo, cycle, loops. */
 const TEMPLATES: Record<string, string> = {
@@ -17,11 +18,7 @@ const TEMPLATES: Record<string, string> = {
   logic: "{% if name contains '*' %}**starred {{ name }}**{% else %}_plain {{ name }}_{% endif %}\n{% assign n = msg | split: ' ' %}{{ n | first }} `{{ n | last }}`",
 };
 
-/** The same template forced through two renders: a comment naming `capture` renders nothing. */
-const TWICE = '{% comment %}capture{% endcomment %}';
-
-const once = compileTemplates(TEMPLATES, { timezone: 'Europe/Paris' });
-const twice = compileTemplates(Object.fromEntries(Object.entries(TEMPLATES).map(([name, source]) => [name, source + TWICE])), { timezone: 'Europe/Paris' });
+const { fast: once, slow: twice } = compiledBothWays(TEMPLATES, 'Europe/Paris');
 
 /** Text a monitor might send, Markdown, HTML and the private-use marker characters included. */
 const text = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '7', ' ', '\n', '*', '_', '`', '#', '-', '+', '>', '[', ']', '(', ')', '<', '&', ';', '|', '~', '\\', '.', '!', '\uE000', '\uE001', '\uE002', '\uE003', '🔴'), maxLength: 40 });
