@@ -13,6 +13,16 @@ const HISTORY_PAGE_SIZE = 100;
 /** How far the homeserver's clock may be off Vigie's when looking back to a time. */
 const CLOCK_SKEW_MS = 10 * 60_000;
 
+/** What to read of a room's history (`/messages`). */
+export interface RoomMessagesParams {
+  dir: 'b' | 'f';
+  from?: string;
+  to?: string;
+  limit: number;
+  /** A RoomEventFilter, as JSON. */
+  filter?: string;
+}
+
 /** A /sync filter that keeps the answer tiny: we only want the keys of `rooms.invite`. */
 const INVITES_FILTER = JSON.stringify({
   presence: { not_types: ['*'] },
@@ -199,24 +209,34 @@ export class MatrixClient {
    * server shows a device its own transaction ids (`unsigned.transaction_id`). Undefined when it is not there.
    */
   async findSentEvent(roomId: string, txnId: string, sinceMs: number, signal?: AbortSignal): Promise<string | undefined> {
-    const what = `looking in ${roomId} for the event sent with transaction ${txnId}`;
     let from: string | undefined;
     for (let page = 0; page < HISTORY_PAGES; page++) {
       // No `from` on the first page: the latest events (spec v1.3; older servers refuse, and the caller sends again).
-      const query: Record<string, string> = { dir: 'b', limit: String(HISTORY_PAGE_SIZE) };
-      if (from !== undefined) query.from = from;
-      const res = await this.#call('GET', this.#v3('rooms', roomId, 'messages'), { what, query, signal });
-      const chunk = Array.isArray(res.chunk) ? (res.chunk as Array<Record<string, unknown> | null>) : [];
+      const res = await this.roomMessages(roomId, { dir: 'b', from, limit: HISTORY_PAGE_SIZE }, signal);
+      const chunk = res.chunk as Array<Record<string, unknown> | null>;
       let oldest = Infinity;
       for (const event of chunk) {
         const unsigned = event?.unsigned as { transaction_id?: unknown } | undefined;
         if (unsigned?.transaction_id === txnId && typeof event?.event_id === 'string') return event.event_id;
         if (typeof event?.origin_server_ts === 'number') oldest = Math.min(oldest, event.origin_server_ts);
       }
-      if (typeof res.end !== 'string' || chunk.length === 0 || oldest < sinceMs - CLOCK_SKEW_MS) return undefined;
+      if (res.end === undefined || chunk.length === 0 || oldest < sinceMs - CLOCK_SKEW_MS) return undefined;
       from = res.end;
     }
     return undefined;
+  }
+
+  /**
+   * One page of a room's events (`/messages`): from a token (a sync's `prev_batch`, a page's `end`; none: the end of
+   * the room, spec v1.3), back (`b`) or forward, down to `to`, filtered; `end` is where the next page starts.
+   */
+  async roomMessages(roomId: string, params: RoomMessagesParams, signal?: AbortSignal): Promise<{ chunk: unknown[]; end?: string }> {
+    const query: Record<string, string> = { dir: params.dir, limit: String(params.limit) };
+    if (params.from !== undefined) query.from = params.from;
+    if (params.to !== undefined) query.to = params.to;
+    if (params.filter !== undefined) query.filter = params.filter;
+    const res = await this.#call('GET', this.#v3('rooms', roomId, 'messages'), { what: `reading the history of ${roomId}`, query, signal });
+    return { chunk: Array.isArray(res.chunk) ? res.chunk : [], ...(typeof res.end === 'string' ? { end: res.end } : {}) };
   }
 
   /** The users joined to a room (`/joined_members`): whose devices get the room's encryption keys. */

@@ -11,6 +11,19 @@ const MIN_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
 /** Timeline events per room and sync: more than a room types in 30 s, so nothing is skipped in practice. */
 const TIMELINE_LIMIT = 50;
+/**
+ * When a sync's timeline is cut (more was said since the last one, as after a restart), the events before it are
+ * read back from the history, this many pages of this many; older ones are skipped (and logged).
+ */
+const PAGE_BACK_PAGES = 10;
+const PAGE_BACK_SIZE = 100;
+
+/** The events the bot acts on, in a room's timeline and its history. */
+function eventFilter(encrypted: boolean, botUserId: string | undefined): Record<string, unknown> {
+  const types = ['m.room.message', 'm.reaction', 'm.room.redaction', ...(encrypted ? ['m.room.encrypted'] : [])];
+  // The bot's own messages (alerts, answers) would fill the timeline's limit and push people's commands out of it.
+  return { types, ...(botUserId === undefined ? {} : { not_senders: [botUserId] }) };
+}
 
 /**
  * Only what the bot acts on: messages and reactions in joined rooms (encrypted messages too when it can decrypt
@@ -18,14 +31,11 @@ const TIMELINE_LIMIT = 50;
  * encryption's onSync subscriber.
  */
 export function roomSyncFilter(encrypted: boolean, botUserId?: string): string {
-  const types = ['m.room.message', 'm.reaction', 'm.room.redaction', ...(encrypted ? ['m.room.encrypted'] : [])];
-  // The bot's own messages (alerts, answers) would fill the timeline's limit and push people's commands out of it.
-  const notSenders = botUserId === undefined ? {} : { not_senders: [botUserId] };
   return JSON.stringify({
     presence: { not_types: ['*'] },
     account_data: { not_types: ['*'] },
     room: {
-      timeline: { types, limit: TIMELINE_LIMIT, ...notSenders },
+      timeline: { ...eventFilter(encrypted, botUserId), limit: TIMELINE_LIMIT },
       state: { not_types: ['*'] },
       ephemeral: { not_types: ['*'] },
       account_data: { not_types: ['*'] },
@@ -37,6 +47,8 @@ export function roomSyncFilter(encrypted: boolean, botUserId?: string): string {
 export interface SyncApi {
   sync(params: { since?: string; timeoutMs?: number; filter?: string }, signal?: AbortSignal): Promise<Record<string, unknown>>;
   whoami(): Promise<{ userId: string }>;
+  /** A page of a room's history (MatrixClient.roomMessages); without it, a cut timeline's start is skipped. */
+  roomMessages?(roomId: string, params: { dir: 'b'; from: string; to: string; limit: number; filter: string }, signal?: AbortSignal): Promise<{ chunk: unknown[]; end?: string }>;
 }
 
 /** A room event as /sync gives it (the fields the bot reads). */
@@ -153,21 +165,19 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
     const rooms = record(response.rooms);
     this.emitInvites(record(rooms.invite));
     // The first sync of a database holds the rooms' history: old commands are not acted on, only what comes after.
-    if (since !== undefined) await this.emitTimeline(record(rooms.join));
+    if (since !== undefined) await this.emitTimeline(record(rooms.join), since, signal);
     else this.log.info('first sync: the rooms\' history is skipped, Vigie answers what is said from now on');
     await this.options.settled?.();
     this.options.token.set(response.next_batch as string);
   }
 
-  private async emitTimeline(join: Record<string, unknown>): Promise<void> {
+  private async emitTimeline(join: Record<string, unknown>, since: string, signal: AbortSignal): Promise<void> {
     for (const [roomId, section] of Object.entries(join)) {
       const timeline = record(record(section).timeline);
-      const events = timeline.events;
-      if (timeline.limited === true) {
-        this.log.warn({ roomId, limit: TIMELINE_LIMIT }, 'more was said in the room since the last sync than one sync carries: commands and reactions before the last ones were skipped');
-      }
+      const events: unknown = timeline.events;
       if (!Array.isArray(events)) continue;
-      for (const raw of events) {
+      const earlier = timeline.limited === true ? await this.pageBack(roomId, timeline.prev_batch, since, signal) : [];
+      for (const raw of [...earlier, ...(events as unknown[])]) {
         let event = roomEvent(raw);
         if (!event || event.sender === this.userId) continue;
         if (event.type === 'm.room.encrypted') event = await this.decrypted(roomId, event, record(raw));
@@ -180,6 +190,36 @@ export class SyncLoop extends EventEmitter<SyncLoopEvents> {
         else if (event.type === 'm.room.redaction' && event.redacts !== undefined) this.safeEmit('redaction', roomId, { ...event, redacts: event.redacts });
       }
     }
+  }
+
+  /**
+   * The events between the last sync and a cut timeline, oldest first, read back from the room's history; as many as
+   * PAGE_BACK_PAGES pages hold (the oldest beyond them are skipped, and logged), none when the history cannot be read.
+   */
+  private async pageBack(roomId: string, prevBatch: unknown, since: string, signal: AbortSignal): Promise<unknown[]> {
+    const skipped = (why: string): unknown[] => {
+      this.log.warn({ roomId, why }, 'more was said in the room since the last sync than one sync carries, and the history could not be read: commands and reactions before the last ones were skipped');
+      return [];
+    };
+    const read = this.options.api.roomMessages?.bind(this.options.api);
+    if (!read || typeof prevBatch !== 'string') return skipped('no way to read the history');
+    const filter = JSON.stringify(eventFilter(this.options.decrypt !== undefined, this.userId));
+    const newestFirst: unknown[] = [];
+    let from: string | undefined = prevBatch;
+    try {
+      for (let page = 0; page < PAGE_BACK_PAGES && from !== undefined; page++) {
+        const res = await read(roomId, { dir: 'b', from, to: since, limit: PAGE_BACK_SIZE, filter }, signal);
+        newestFirst.push(...res.chunk);
+        from = res.chunk.length === 0 ? undefined : res.end;
+      }
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return [...skipped(describe(error)), ...newestFirst.reverse()];
+    }
+    if (from !== undefined) {
+      this.log.warn({ roomId, read: newestFirst.length }, 'so much was said in the room since the last sync that its oldest commands and reactions were skipped');
+    }
+    return newestFirst.reverse();
   }
 
   /** The event with its clear type and content, or undefined when it cannot be read (no key was shared with the bot). */

@@ -89,6 +89,7 @@ export function lazyRoomApi(options: { homeserver: string; accessToken: string; 
   return {
     sync: async (params, signal) => (await client()).sync(params, signal),
     whoami: async () => (await client()).whoami(),
+    roomMessages: async (roomId, params, signal) => (await client()).roomMessages(roomId, params, signal),
     joinRoom: async (room) => (await client()).joinRoom(room),
     resolveAlias: async (alias) => (await client()).resolveAlias(alias),
     getStateEvent: async <T>(roomId: string, type: string, stateKey?: string, options?: { format?: 'event' }) => (await client()).getStateEvent<T>(roomId, type, stateKey, options),

@@ -125,34 +125,43 @@ function redact(ctx: RequestCtx): { body: unknown } {
 }
 
 /** A /messages filter's parts this server applies. */
-interface EventFilter { senders?: string[]; types?: string[]; not_types?: string[] }
+interface EventFilter { senders?: string[]; not_senders?: string[]; types?: string[]; not_types?: string[] }
+
+/** A stream token (`s<pos>` as /sync gives, `t<pos>` as /messages gives): the point after event `pos`. */
+function streamToken(raw: string | null): number | undefined {
+  if (raw === null) return undefined;
+  const m = /^[st](\d+)$/.exec(raw);
+  if (!m) throw badRequest('M_INVALID_PARAM', `Invalid token '${raw}'`);
+  return Number(m[1]);
+}
 
 /**
- * GET /rooms/{roomId}/messages: the room's events from `from` (a stream position, `t<pos>`; without it, the end for
- * `dir=b`, the start for `dir=f`), `limit` (10) at a time, newest first for `b`; `end` is given while more remain.
- * A device sees its own transaction ids, as in /sync.
+ * GET /rooms/{roomId}/messages: the room's events between `from` (none: the room's end for `dir=b`, its start for
+ * `dir=f`; spec v1.3) and `to`, `limit` (10) at a time, newest first for `b`; `end` is given while more remain.
+ * Tokens are stream positions, so a sync's `prev_batch` and `next_batch` serve as in Synapse. A device sees its own
+ * transaction ids, as in /sync.
  */
 function messages(ctx: RequestCtx): { body: unknown } {
   const room = joinedRoom(ctx);
   const dir = ctx.query.get('dir');
   if (dir === null) throw badRequest('M_MISSING_PARAM', 'Missing string query parameter \'dir\'');
   if (dir !== 'b' && dir !== 'f') throw badRequest('M_INVALID_PARAM', `Query parameter 'dir' must be one of ['b', 'f']`);
-  const rawFrom = ctx.query.get('from');
-  const from = rawFrom === null ? undefined : /^t\d+$/.test(rawFrom) ? Number(rawFrom.slice(1)) : NaN;
-  if (Number.isNaN(from)) throw badRequest('M_INVALID_PARAM', `Invalid token '${rawFrom}'`);
+  const from = streamToken(ctx.query.get('from'));
+  const to = streamToken(ctx.query.get('to'));
   const limit = Math.max(1, Math.min(Number(ctx.query.get('limit') ?? 10) || 10, 1000));
   const rawFilter = ctx.query.get('filter');
   const filter = (rawFilter === null ? {} : JSON.parse(rawFilter)) as EventFilter;
   const shown = room.events.filter((ev) => (filter.senders === undefined || filter.senders.includes(ev.sender))
+    && !(filter.not_senders ?? []).includes(ev.sender)
     && (filter.types === undefined || filter.types.includes(ev.type)) && !(filter.not_types ?? []).includes(ev.type));
   const inRange = dir === 'b'
-    ? shown.filter((ev) => ev.pos < (from ?? Infinity)).reverse()
-    : shown.filter((ev) => ev.pos >= (from ?? 0));
+    ? shown.filter((ev) => ev.pos <= (from ?? Infinity) && ev.pos > (to ?? 0)).reverse()
+    : shown.filter((ev) => ev.pos > (from ?? 0) && ev.pos <= (to ?? Infinity));
   const chunk = inRange.slice(0, limit);
   const body: Record<string, unknown> = {
-    chunk: chunk.map((ev) => clientEvent(ev, ctx.hs.nowMs(), ctx.session)), start: rawFrom ?? `t${ctx.hs.rooms.position + 1}`,
+    chunk: chunk.map((ev) => clientEvent(ev, ctx.hs.nowMs(), ctx.session)), start: `t${from ?? ctx.hs.rooms.position}`,
   };
-  if (inRange.length > limit) body.end = `t${dir === 'b' ? chunk.at(-1)!.pos : chunk.at(-1)!.pos + 1}`;
+  if (inRange.length > limit) body.end = `t${dir === 'b' ? chunk.at(-1)!.pos - 1 : chunk.at(-1)!.pos}`;
   return { body };
 }
 
