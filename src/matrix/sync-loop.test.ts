@@ -199,41 +199,39 @@ describe('SyncLoop', () => {
   });
 });
 
+/**
+ * One sync (after s1) whose timeline is cut before message $6, with `roomMessages` as the room's history; resolves
+ * with the bodies of the messages the loop emitted.
+ */
+async function afterCutTimeline(roomMessages: NonNullable<SyncApi['roomMessages']>): Promise<string[]> {
+  const { api, calls } = fakeApi([{
+    next_batch: 's9', rooms: { join: { '!ops:x': { timeline: { limited: true, prev_batch: 'p5', events: [message('$6', '@alice:x', 'six')] } } } },
+  }]);
+  api.roomMessages = roomMessages;
+  const loop = new SyncLoop({ api, token: memoryToken('s1'), logger: silentLogger() });
+  const seen: string[] = [];
+  loop.on('message', (_room, ev) => seen.push(String(ev.content.body)));
+  loop.start();
+  await until(() => calls.length === 2);
+  await loop.stop();
+  return seen;
+}
+
 describe('SyncLoop after a cut timeline', () => {
   it('reads the events before it back from the room\'s history, down to the last sync, and emits them first, oldest first', async () => {
-    const { api, calls } = fakeApi([{
-      next_batch: 's9',
-      rooms: { join: { '!ops:x': { timeline: { limited: true, prev_batch: 'p5', events: [message('$6', '@alice:x', 'six')] } } } },
-    }]);
     const pages: Array<{ from: string; to: string; filter: string }> = [];
-    api.roomMessages = async (_roomId, params) => {
+    const seen = await afterCutTimeline(async (_roomId, params) => {
       pages.push(params);
       return params.from === 'p5'
         ? { chunk: [message('$5', '@alice:x', 'five'), message('$4', '@alice:x', '!vigie status')], end: 'p3' }
         : { chunk: [message('$3', '@alice:x', 'three')] };
-    };
-    const loop = new SyncLoop({ api, token: memoryToken('s1'), logger: silentLogger() });
-    const seen: string[] = [];
-    loop.on('message', (_room, ev) => seen.push(String(ev.content.body)));
-    loop.start();
-    await until(() => calls.length === 2);
-    await loop.stop();
+    });
     expect(seen).toEqual(['three', '!vigie status', 'five', 'six']);
     expect(pages.map((p) => [p.from, p.to])).toEqual([['p5', 's1'], ['p3', 's1']]);
     expect(JSON.parse(pages[0]!.filter)).toEqual({ types: ['m.room.message', 'm.reaction', 'm.room.redaction'], not_senders: [BOT] });
   });
 
   it('acts on the timeline it has when the history cannot be read', async () => {
-    const { api, calls } = fakeApi([{
-      next_batch: 's9', rooms: { join: { '!ops:x': { timeline: { limited: true, prev_batch: 'p5', events: [message('$6', '@alice:x', 'six')] } } } },
-    }]);
-    api.roomMessages = () => Promise.reject(new MatrixError('M_FORBIDDEN', 403, 'history not visible'));
-    const loop = new SyncLoop({ api, token: memoryToken('s1'), logger: silentLogger() });
-    const seen: string[] = [];
-    loop.on('message', (_room, ev) => seen.push(String(ev.content.body)));
-    loop.start();
-    await until(() => calls.length === 2);
-    await loop.stop();
-    expect(seen).toEqual(['six']);
+    expect(await afterCutTimeline(() => Promise.reject(new MatrixError('M_FORBIDDEN', 403, 'history not visible')))).toEqual(['six']);
   });
 });
