@@ -61,6 +61,8 @@ export function prepareStatements(db: Database) {
       WHERE id IN (SELECT value FROM json_each(?)) AND state = 'pending' AND attempts = 0`),
     repointAll: db.prepare(`UPDATE outbox SET relates_to_row = ?
       WHERE relates_to_row IN (SELECT value FROM json_each(?)) AND state = 'pending'`),
+    // has_event = 0 takes a row out of GROUP_CANDIDATE (its event stays stored).
+    leaveGroups: db.prepare(`UPDATE outbox SET has_event = 0 WHERE id = ? AND state = 'pending' AND attempts = 0`),
     rewrite: db.prepare(`UPDATE outbox_payload SET content = @content WHERE id = @id
       AND EXISTS (SELECT 1 FROM outbox WHERE outbox.id = @id AND state = 'pending' AND attempts = 0)`),
     pendingRooms: db.prepare(`SELECT DISTINCT room_id FROM outbox WHERE state = 'pending' ORDER BY room_id`).pluck(),

@@ -275,6 +275,15 @@ export class Outbox {
     if (changes !== 1) throw new Error(`outbox row ${id}: cannot rewrite it, it was already attempted or is not pending (a bug in Vigie)`);
   }
 
+  /**
+   * Rewrites a never-attempted row's content for good: grouping will not fold it (it would re-render it from its
+   * event), and it goes out as it is once due.
+   */
+  settle(id: number, content: object): void {
+    this.rewrite(id, content);
+    this.stmts.leaveGroups.run(id);
+  }
+
   /** Folds never-attempted rows into another one without a new row (superseded edits). */
   markMerged(ids: readonly number[]): void {
     if (ids.length === 0) return;

@@ -8,7 +8,7 @@ import type { IncidentStore } from './store.js';
 
 /** What planning reads and writes. */
 export interface PlanDeps {
-  outbox: Pick<Outbox, 'enqueue' | 'get'>;
+  outbox: Pick<Outbox, 'enqueue' | 'get' | 'settle'>;
   store: IncidentStore;
   /** The clock for grouping windows; default Date.now. */
   now?: () => number;
@@ -66,6 +66,9 @@ export function planRoom(deps: PlanDeps, plan: RoomPlan): QueuedRow[] {
     case 'resolve': {
       const { id, rootRowId } = action.incident;
       deps.store.resolve(id, event.time.getTime());
+      // Over before its first message left (still in its grouping window): that message says so itself.
+      const settled = action.edit ? settleUnsentRoot(deps, rootRowId) : undefined;
+      if (settled) return [settled];
       const messages: OutboxMessage[] = [];
       if (action.reply) messages.push(message('reply', threadReply(content), action.incident));
       const edit = action.edit ? rootEditContent(deps, rootRowId) : undefined;
@@ -82,8 +85,29 @@ export function planRoom(deps: PlanDeps, plan: RoomPlan): QueuedRow[] {
  */
 export function rootEditContent(deps: Pick<PlanDeps, 'outbox' | 'store'>, rootRowId: number): MessageContent | undefined {
   const root = deps.outbox.get(rootRowId);
-  if (!root) return undefined;
-  const incidents = deps.store.byRoot(rootRowId).map((i) => ({ name: nameOfKey(i.key), startedAt: i.startedAt, resolvedAt: i.resolvedAt }));
+  const resolved = root && resolvedRoot(deps, root);
+  return resolved && replaceRoot(resolved);
+}
+
+/** A root's text under the line saying which of its incidents are resolved; undefined when none is. */
+function resolvedRoot(deps: Pick<PlanDeps, 'store'>, root: QueuedRow): MessageContent | undefined {
+  const incidents = deps.store.byRoot(root.id).map((i) => ({ name: nameOfKey(i.key), startedAt: i.startedAt, resolvedAt: i.resolvedAt }));
   const line = resolvedLine(incidents);
-  return line === undefined ? undefined : replaceRoot(withFirstLine(root.content as MessageContent, line));
+  return line === undefined ? undefined : withFirstLine(root.content as MessageContent, line);
+}
+
+/**
+ * A root not sent yet, still in its grouping window, whose one incident just ended: its text becomes the resolved
+ * one, and it leaves grouping (a group would list the monitor DOWN). No reply and no edit follow: one message tells
+ * the outage, where a group listing it DOWN, a reply and an edit saying "1 of 2 resolved" did. Undefined otherwise.
+ */
+function settleUnsentRoot(deps: PlanDeps, rootRowId: number): QueuedRow | undefined {
+  const root = deps.outbox.get(rootRowId);
+  const now = (deps.now ?? Date.now)();
+  if (!root || root.state !== 'pending' || root.attempts > 0 || root.kind !== 'alert' || root.notBefore <= now) return undefined;
+  if (deps.store.byRoot(rootRowId).length !== 1) return undefined;
+  const content = resolvedRoot(deps, root);
+  if (!content) return undefined;
+  deps.outbox.settle(rootRowId, content);
+  return deps.outbox.get(rootRowId);
 }

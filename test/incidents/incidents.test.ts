@@ -96,6 +96,21 @@ async function setUp(route: { incidents?: IncidentMode; groupWait?: number }, op
 }
 
 describe('grouping', () => {
+  it('a service that goes DOWN, UP and DOWN again within the window reads as one resolved outage, then one DOWN', async () => {
+    const t = await setUp({ groupWait: 1_000 });
+    t.vigie.dispatch(event('api', 'down'));
+    t.vigie.dispatch(event('api', 'up'));
+    t.vigie.dispatch(event('api', 'down'));
+    await waitFor('both messages', () => t.messages().length >= 2);
+    await t.vigie.deliverer.whenIdle();
+    const bodies = t.messages().map((m) => String(m.content.body));
+    // Not one group listing api DOWN twice, with a reply and an edit saying "1 of 2 resolved".
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]).toMatch(/^✅ Resolved after \d+ s\n\n🔴 \*\*DOWN — api\*\*/);
+    expect(bodies[1]).toMatch(/^🔴 \*\*DOWN — api\*\*/);
+    expect(t.messages().map(relation)).toEqual([undefined, undefined]);
+  });
+
   it('two alerts within the window reach the room as one message listing both', async () => {
     const t = await setUp({ groupWait: 1_000 });
     t.vigie.dispatch(event('api', 'down'));
