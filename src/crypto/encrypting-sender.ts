@@ -20,6 +20,8 @@ export const PLAIN_STATE_TTL_MS = 1_000;
 export interface RoomClient {
   connect(): Promise<MatrixClient>;
   resolveRoom(room: string): Promise<string>;
+  /** As EventSender.findSent: the transaction id is the same whether the event went encrypted or not. */
+  findSent(room: string, txnId: string, sinceMs: number, signal?: AbortSignal): Promise<string | undefined>;
 }
 
 /** What the sender is built from. */
@@ -77,9 +79,8 @@ export class EncryptingSender implements EventSender {
   }
 
   /** The event already sent for this txnId, encrypted or not (the transaction id is the same). */
-  async findSent(room: string, txnId: string, sinceMs: number, signal?: AbortSignal): Promise<string | undefined> {
-    const client = await this.#rooms.connect();
-    return client.findSentEvent(await this.#rooms.resolveRoom(room), txnId, sinceMs, signal);
+  findSent(room: string, txnId: string, sinceMs: number, signal?: AbortSignal): Promise<string | undefined> {
+    return this.#rooms.findSent(room, txnId, sinceMs, signal);
   }
 
   /** Whether Vigie's encryption is configured (a store passphrase is set). */

@@ -1,6 +1,7 @@
 // Sends outbox rows to Matrix: one worker per room, strictly in order, rooms in parallel; waits, parks, resumes.
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logging.js';
+import { MatrixError } from '../matrix/errors.js';
 import type { Outbox, OutboxRow, QueuedRow } from './outbox.js';
 import { Parking, type ParkedRoom } from './parking.js';
 import { fillRelation } from './relate.js';
@@ -254,8 +255,7 @@ export class Deliverer extends EventEmitter<DelivererEvents> {
         return { ok: true, eventId };
       }
     } catch (error) {
-      const status = (error as { status?: unknown }).status;
-      if (typeof status !== 'number' || status < 400 || status >= 500 || status === 429) return { ok: false, error, aborted: signal.aborted };
+      if (!(error instanceof MatrixError && error.isPermanent)) return { ok: false, error, aborted: signal.aborted };
       this.log.warn({ roomId: row.roomId, rowId: row.id, err: describeFailure(error) },
         'cannot look in the room for an earlier attempt of this message (the homeserver refused); sending it again, which may show it twice');
     }

@@ -4,7 +4,7 @@ import type { AlertEvent } from '../alert/event.js';
 import type { Outbox, OutboxMessage, QueuedRow } from '../delivery/outbox.js';
 import { decide, DEFAULT_GROUP_WAIT_MS, DEFAULT_INCIDENT_MODE, incidentKey, nameOfKey, resolvedLine, type IncidentMode } from './policy.js';
 import { replaceRoot, threadReply, withFirstLine, type MessageContent } from './relations.js';
-import type { IncidentStore } from './store.js';
+import type { Incident, IncidentStore } from './store.js';
 
 /** What planning reads and writes. */
 export interface PlanDeps {
@@ -85,14 +85,13 @@ export function planRoom(deps: PlanDeps, plan: RoomPlan): QueuedRow[] {
  */
 export function rootEditContent(deps: Pick<PlanDeps, 'outbox' | 'store'>, rootRowId: number): MessageContent | undefined {
   const root = deps.outbox.get(rootRowId);
-  const resolved = root && resolvedRoot(deps, root);
+  const resolved = root && resolvedRoot(root, deps.store.byRoot(rootRowId));
   return resolved && replaceRoot(resolved);
 }
 
 /** A root's text under the line saying which of its incidents are resolved; undefined when none is. */
-function resolvedRoot(deps: Pick<PlanDeps, 'store'>, root: QueuedRow): MessageContent | undefined {
-  const incidents = deps.store.byRoot(root.id).map((i) => ({ name: nameOfKey(i.key), startedAt: i.startedAt, resolvedAt: i.resolvedAt }));
-  const line = resolvedLine(incidents);
+function resolvedRoot(root: QueuedRow, incidents: readonly Incident[]): MessageContent | undefined {
+  const line = resolvedLine(incidents.map((i) => ({ name: nameOfKey(i.key), startedAt: i.startedAt, resolvedAt: i.resolvedAt })));
   return line === undefined ? undefined : withFirstLine(root.content as MessageContent, line);
 }
 
@@ -105,8 +104,9 @@ function settleUnsentRoot(deps: PlanDeps, rootRowId: number): QueuedRow | undefi
   const root = deps.outbox.get(rootRowId);
   const now = (deps.now ?? Date.now)();
   if (!root || root.state !== 'pending' || root.attempts > 0 || root.kind !== 'alert' || root.notBefore <= now) return undefined;
-  if (deps.store.byRoot(rootRowId).length !== 1) return undefined;
-  const content = resolvedRoot(deps, root);
+  const incidents = deps.store.byRoot(rootRowId);
+  if (incidents.length !== 1) return undefined;
+  const content = resolvedRoot(root, incidents);
   if (!content) return undefined;
   deps.outbox.settle(rootRowId, content);
   return deps.outbox.get(rootRowId);
